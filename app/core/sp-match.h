@@ -43,6 +43,7 @@ typedef struct
 
   /*< private >*/
   SpMatch   *entries;
+  guint      n_entries;
   GPtrArray *catalogue;
 } SpMatchResult;
 
