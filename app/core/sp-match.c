@@ -24,8 +24,8 @@
 #include "sp-validate.h"
 #include "sp-vocab.h"
 
-/* Score weights. Covering both sides beats covering one by more than all
- * the other parts can swing together (about 1,100), so the comorbid fit
+/* Score weights. Covering both sides beats covering one (by 1,500) more
+ * than all the other parts can swing together (1,000), so the comorbid fit
  * always decides first; stepped care comes next. */
 enum
 {
@@ -73,7 +73,6 @@ static const char * const venue_features[] = {
 
 typedef struct
 {
-  const SpMatchInput *input;
   const SpPatient    *patient;
   gint                age;          /* -1 when not known */
   char               *district;     /* the patient's postcode district, or NULL */
@@ -82,6 +81,7 @@ typedef struct
   GPtrArray          *msk;          /* const SpCondition*, live, one per code */
   GPtrArray          *mh;
   GHashTable         *open;         /* offering id → status of an open referral */
+  GHashTable         *phrases;      /* msgid, by address → its translation */
   char                stale_before[11]; /* YYYY-MM-DD, or "" when today is unknown */
   gint                suggested_step;
   gboolean            escalated;
@@ -164,6 +164,40 @@ reasons_finish (Reasons *reasons)
 
 /* ---- Helpers -------------------------------------------------------------- */
 
+static const char *tr (MatchContext *ctx,
+                       const char   *msgid) G_GNUC_FORMAT (2);
+
+/* gettext() takes a lock on every call, which shows at 10,000 offerings:
+ * translate each phrase once per match. Pass it N_("…"). */
+static const char *
+tr (MatchContext *ctx,
+    const char   *msgid)
+{
+  const char *text = g_hash_table_lookup (ctx->phrases, msgid);
+
+  if (text == NULL)
+    {
+      text = _(msgid);
+      g_hash_table_insert (ctx->phrases, (gpointer) msgid, (gpointer) text);
+    }
+  return text;
+}
+
+/* sp_vocab_label() through the same cache. */
+static const char *
+label (MatchContext *ctx,
+       SpVocab       vocab,
+       const char   *code)
+{
+  guint n;
+  const SpVocabEntry *entries = sp_vocab_entries (vocab, &n);
+
+  for (guint i = 0; code != NULL && i < n; i++)
+    if (g_str_equal (entries[i].code, code))
+      return tr (ctx, entries[i].label);
+  return code;
+}
+
 static gboolean
 is_remote (const SpOffering *offering)
 {
@@ -196,19 +230,27 @@ travel_rule (const char *code)
   return NULL;
 }
 
+/* Names ignoring ASCII case, then exactly, then ids: the same order in
+ * every locale. */
 static gint
 compare_by_name (gconstpointer a,
                  gconstpointer b)
 {
   const SpOffering *oa = (*(SpMatch * const *) a)->offering;
   const SpOffering *ob = (*(SpMatch * const *) b)->offering;
-  const char *na = oa->name ? oa->name : "";
-  const char *nb = ob->name ? ob->name : "";
+  const guchar *na = (const guchar *) (oa->name ? oa->name : "");
+  const guchar *nb = (const guchar *) (ob->name ? ob->name : "");
   gint c;
 
-  if ((c = g_ascii_strcasecmp (na, nb)) != 0)
+  for (gsize i = 0;; i++)
+    {
+      c = (g_ascii_isupper (na[i]) ? na[i] + 32 : na[i]) - (g_ascii_isupper (nb[i]) ? nb[i] + 32 : nb[i]);
+      if (c != 0 || na[i] == 0)
+        break;
+    }
+  if (c != 0)
     return c;
-  if ((c = strcmp (na, nb)) != 0)
+  if ((c = strcmp ((const char *) na, (const char *) nb)) != 0)
     return c;
   return g_strcmp0 (oa->record.id, ob->record.id);
 }
@@ -239,10 +281,11 @@ add_condition (GPtrArray         *side,
 /* Joins the labels of the patient's conditions the offering targets;
  * returns how many. */
 static guint
-covered (GPtrArray  *side,
-         char      **targets,
-         SpVocab     vocab,
-         GString    *labels)
+covered (MatchContext  *ctx,
+         GPtrArray     *side,
+         char         **targets,
+         SpVocab        vocab,
+         GString       *labels)
 {
   guint n = 0;
 
@@ -258,7 +301,7 @@ covered (GPtrArray  *side,
         {
           if (n > 0)
             g_string_append (labels, ", ");
-          g_string_append (labels, sp_vocab_label (vocab, c->code));
+          g_string_append (labels, label (ctx, vocab, c->code));
         }
       n++;
     }
@@ -278,7 +321,7 @@ travel_exclusion (MatchContext     *ctx,
     return NULL;
 
   if (rule->km == 0)
-    return g_strdup (_("Only offered in person, and this patient takes part from home only (telephone or online)"));
+    return g_strdup (tr (ctx, N_("Only offered in person, and this patient takes part from home only (telephone or online)")));
 
   if (!isnan (match->distance_km))
     {
@@ -289,7 +332,7 @@ travel_exclusion (MatchContext     *ctx,
       /* Never "2.0 km away" against a 2 km limit. */
       if (shown <= rule->km)
         shown = ceil (match->distance_km * 10) / 10;
-      return g_strdup_printf (_("About %.1f km away; this patient can travel up to %d km"),
+      return g_strdup_printf (tr (ctx, N_("About %.1f km away; this patient can travel up to %d km")),
                               shown, rule->km);
     }
 
@@ -298,7 +341,7 @@ travel_exclusion (MatchContext     *ctx,
       g_autofree char *district = sp_postcode_district (offering->postcode);
 
       if (g_ascii_strcasecmp (district, ctx->district) != 0)
-        return g_strdup_printf (_("In postcode district %s, outside this patient's district %s (the exact distance is not known)"),
+        return g_strdup_printf (tr (ctx, N_("In postcode district %s, outside this patient's district %s (the exact distance is not known)")),
                                 district, ctx->district);
     }
   return NULL;
@@ -308,45 +351,46 @@ travel_exclusion (MatchContext     *ctx,
 static char *
 exclusion (MatchContext     *ctx,
            const SpOffering *offering,
-           const SpMatch    *match)
+           SpMatch          *match)
 {
   const SpPatient *patient = ctx->patient;
   const char *status;
   char *travel;
+  SpShare share;
 
   if (!offering->active || offering->record.deleted)
-    return g_strdup (_("No longer running"));
+    return g_strdup (tr (ctx, N_("No longer running")));
 
-  status = g_hash_table_lookup (ctx->open, offering->record.id);
+  status = g_hash_table_size (ctx->open) > 0 ? g_hash_table_lookup (ctx->open, offering->record.id) : NULL;
   if (status != NULL)
-    return g_strdup_printf (_("Already referred: this patient has an open referral to it (%s)"),
-                            sp_vocab_label (SP_VOCAB_REFERRAL_STATUS, status));
+    return g_strdup_printf (tr (ctx, N_("Already referred: this patient has an open referral to it (%s)")),
+                            label (ctx, SP_VOCAB_REFERRAL_STATUS, status));
 
   if (ctx->age >= 0 &&
       ((offering->age_min != SP_UNSET && ctx->age < offering->age_min) ||
        (offering->age_max != SP_UNSET && ctx->age > offering->age_max)))
     {
       if (offering->age_min != SP_UNSET && offering->age_max != SP_UNSET)
-        return g_strdup_printf (_("For ages %d to %d; this patient is %d"),
+        return g_strdup_printf (tr (ctx, N_("For ages %d to %d; this patient is %d")),
                                 (gint) offering->age_min, (gint) offering->age_max, ctx->age);
       if (offering->age_min != SP_UNSET)
-        return g_strdup_printf (_("For ages %d and over; this patient is %d"),
+        return g_strdup_printf (tr (ctx, N_("For ages %d and over; this patient is %d")),
                                 (gint) offering->age_min, ctx->age);
-      return g_strdup_printf (_("For ages up to %d; this patient is %d"),
+      return g_strdup_printf (tr (ctx, N_("For ages up to %d; this patient is %d")),
                               (gint) offering->age_max, ctx->age);
     }
 
   for (guint i = 0; patient->precautions != NULL && patient->precautions[i] != NULL; i++)
     if (sp_strv_contains (offering->contraindications, patient->precautions[i]))
-      return g_strdup_printf (_("Not advised because of a precaution recorded for this patient: %s"),
-                              sp_vocab_label (SP_VOCAB_PRECAUTION, patient->precautions[i]));
+      return g_strdup_printf (tr (ctx, N_("Not advised because of a precaution recorded for this patient: %s")),
+                              label (ctx, SP_VOCAB_PRECAUTION, patient->precautions[i]));
 
-  if (covered (ctx->msk, offering->targets_msk, SP_VOCAB_MSK_CONDITION, NULL) == 0 &&
-      covered (ctx->mh, offering->targets_mh, SP_VOCAB_MH_CONDITION, NULL) == 0)
+  if (covered (ctx, ctx->msk, offering->targets_msk, SP_VOCAB_MSK_CONDITION, NULL) == 0 &&
+      covered (ctx, ctx->mh, offering->targets_mh, SP_VOCAB_MH_CONDITION, NULL) == 0)
     {
       if (ctx->msk->len + ctx->mh->len == 0)
-        return g_strdup (_("This patient has no conditions recorded yet, so no offering can be matched"));
-      return g_strdup (_("Does not address any of this patient's conditions"));
+        return g_strdup (tr (ctx, N_("This patient has no conditions recorded yet, so no offering can be matched")));
+      return g_strdup (tr (ctx, N_("Does not address any of this patient's conditions")));
     }
 
   travel = travel_exclusion (ctx, offering, match);
@@ -360,22 +404,26 @@ exclusion (MatchContext     *ctx,
       if (is_remote (offering) && g_strv_contains (venue_features, need))
         continue;
       if (!sp_strv_contains (offering->access_features, need))
-        return g_strdup_printf (_("Lacks an access need recorded for this patient: %s"),
-                                sp_vocab_label (SP_VOCAB_ACCESS, need));
+        return g_strdup_printf (tr (ctx, N_("Lacks an access need recorded for this patient: %s")),
+                                label (ctx, SP_VOCAB_ACCESS, need));
     }
 
+  /* Worked out only this far down: an offering already excluded never
+   * needs its price. */
+  sp_offering_share (offering, patient->income_band, &share);
+  match->patient_cost_pence = share.patient_pence;
   if (patient->max_cost_pence != SP_UNSET && match->patient_cost_pence > patient->max_cost_pence)
     {
       g_autofree char *cost = sp_money_format (match->patient_cost_pence);
       g_autofree char *limit = sp_money_format (patient->max_cost_pence);
 
-      return g_strdup_printf (_("Costs this patient %s a session, over their limit of %s"), cost, limit);
+      return g_strdup_printf (tr (ctx, N_("Costs this patient %s a session, over their limit of %s")), cost, limit);
     }
 
   if (offering->capacity != SP_UNSET && offering->places_taken >= offering->capacity)
     {
       if (offering->capacity <= 0)
-        return g_strdup (_("Full: it has no places at present"));
+        return g_strdup (tr (ctx, N_("Full: it has no places at present")));
       return g_strdup_printf (ngettext ("Full: its %d place is taken",
                                         "Full: all %d places are taken",
                                         (gulong) offering->capacity),
@@ -392,8 +440,8 @@ score_conditions (MatchContext     *ctx,
                   const SpOffering *offering,
                   Reasons          *reasons)
 {
-  guint n_msk = covered (ctx->msk, offering->targets_msk, SP_VOCAB_MSK_CONDITION, ctx->msk_labels);
-  guint n_mh = covered (ctx->mh, offering->targets_mh, SP_VOCAB_MH_CONDITION, ctx->mh_labels);
+  guint n_msk = covered (ctx, ctx->msk, offering->targets_msk, SP_VOCAB_MSK_CONDITION, ctx->msk_labels);
+  guint n_mh = covered (ctx, ctx->mh, offering->targets_mh, SP_VOCAB_MH_CONDITION, ctx->mh_labels);
   guint n_patient = ctx->msk->len + ctx->mh->len;
   g_autofree char *msk_part = NULL;
   g_autofree char *mh_part = NULL;
@@ -410,7 +458,7 @@ score_conditions (MatchContext     *ctx,
                                ctx->mh_labels->str);
 
   if (n_msk > 0 && n_mh > 0)
-    reasons_add (reasons, W_BOTH_SIDES, _("Covers both %s and %s"), msk_part, mh_part);
+    reasons_add (reasons, W_BOTH_SIDES, tr (ctx, N_("Covers both %s and %s")), msk_part, mh_part);
   else if (n_msk > 0 && ctx->mh->len > 0)
     reasons_add (reasons, W_ONE_SIDE,
                  ngettext ("Covers %s, but not the mental-health problem",
@@ -422,7 +470,7 @@ score_conditions (MatchContext     *ctx,
                            "Covers %s, but none of the musculoskeletal problems", ctx->msk->len),
                  mh_part);
   else
-    reasons_add (reasons, W_ONE_SIDE, _("Covers %s"), n_msk > 0 ? msk_part : mh_part);
+    reasons_add (reasons, W_ONE_SIDE, tr (ctx, N_("Covers %s")), n_msk > 0 ? msk_part : mh_part);
 
   /* With two conditions the sentence above already says how many. */
   if (n_patient > 2)
@@ -439,28 +487,27 @@ score_step (MatchContext     *ctx,
             const SpOffering *offering,
             Reasons          *reasons)
 {
-  g_autofree char *code = NULL;
-  const char *label;
+  static const char * const codes[MAX_STEP + 1] = { NULL, "1", "2", "3", "4" };
+  const char *step_label;
   gint step = (gint) offering->step;
 
   if (step < 1 || step > MAX_STEP || ctx->suggested_step == 0)
     return;
 
-  code = g_strdup_printf ("%d", step);
-  label = sp_vocab_label (SP_VOCAB_STEP, code);
+  step_label = label (ctx, SP_VOCAB_STEP, codes[step]);
 
   if (step == ctx->suggested_step && ctx->escalated)
     reasons_add (reasons, W_STEP_SUGGESTED,
-                 _("%s — the next step up, as the last completed referral did not bring reliable improvement"),
-                 label);
+                 tr (ctx, N_("%s — the next step up, as the last completed referral did not bring reliable improvement")),
+                 step_label);
   else if (step == ctx->suggested_step)
-    reasons_add (reasons, W_STEP_SUGGESTED, _("%s — the lowest step that fits"), label);
+    reasons_add (reasons, W_STEP_SUGGESTED, tr (ctx, N_("%s — the lowest step that fits")), step_label);
   else if (step < ctx->suggested_step)
     reasons_add (reasons, W_STEP_BELOW,
-                 _("%s — below the step suggested after the last completed referral"), label);
+                 tr (ctx, N_("%s — below the step suggested after the last completed referral")), step_label);
   else
     reasons_add (reasons, W_STEP_ABOVE * (step - ctx->suggested_step),
-                 _("%s — a higher step than the one suggested first"), label);
+                 tr (ctx, N_("%s — a higher step than the one suggested first")), step_label);
 }
 
 static void
@@ -479,9 +526,9 @@ score_cost (MatchContext     *ctx,
   if (cost <= 0)
     {
       if (offering->fee_pence > 0)
-        reasons_add (reasons, W_FREE, _("Free to this patient (full fee %s a session)"), fee_text);
+        reasons_add (reasons, W_FREE, tr (ctx, N_("Free to this patient (full fee %s a session)")), fee_text);
       else
-        reasons_take (reasons, W_FREE, g_strdup (_("Free of charge")));
+        reasons_take (reasons, W_FREE, g_strdup (tr (ctx, N_("Free of charge"))));
       return;
     }
 
@@ -491,15 +538,15 @@ score_cost (MatchContext     *ctx,
     limit_text = sp_money_format (limit);
 
   if (cost < offering->fee_pence && limit_text != NULL)
-    reasons_add (reasons, weight, _("Costs this patient %s a session (full fee %s), within their limit of %s"),
+    reasons_add (reasons, weight, tr (ctx, N_("Costs this patient %s a session (full fee %s), within their limit of %s")),
                  cost_text, fee_text, limit_text);
   else if (cost < offering->fee_pence)
-    reasons_add (reasons, weight, _("Costs this patient %s a session (full fee %s)"), cost_text, fee_text);
+    reasons_add (reasons, weight, tr (ctx, N_("Costs this patient %s a session (full fee %s)")), cost_text, fee_text);
   else if (limit_text != NULL)
-    reasons_add (reasons, weight, _("Costs this patient %s a session, within their limit of %s"),
+    reasons_add (reasons, weight, tr (ctx, N_("Costs this patient %s a session, within their limit of %s")),
                  cost_text, limit_text);
   else
-    reasons_add (reasons, weight, _("Costs this patient %s a session"), cost_text);
+    reasons_add (reasons, weight, tr (ctx, N_("Costs this patient %s a session")), cost_text);
 }
 
 static void
@@ -537,11 +584,11 @@ score_days (MatchContext     *ctx,
       seen |= bit;
       if (found++ > 0)
         g_string_append (ctx->day_labels, ", ");
-      g_string_append (ctx->day_labels, sp_vocab_label (SP_VOCAB_DAY, day));
+      g_string_append (ctx->day_labels, label (ctx, SP_VOCAB_DAY, day));
     }
 
   if (found > 0)
-    reasons_add (reasons, W_DAY, _("Runs on a day this patient prefers: %s"), ctx->day_labels->str);
+    reasons_add (reasons, W_DAY, tr (ctx, N_("Runs on a day this patient prefers: %s")), ctx->day_labels->str);
 }
 
 static void
@@ -560,23 +607,23 @@ score_offering (MatchContext *ctx,
   score_step (ctx, offering, &reasons);
 
   if (g_strcmp0 (offering->evidence, "strong") == 0)
-    reasons_take (&reasons, W_EVIDENCE_STRONG, g_strdup (sp_vocab_label (SP_VOCAB_EVIDENCE, "strong")));
+    reasons_take (&reasons, W_EVIDENCE_STRONG, g_strdup (label (ctx, SP_VOCAB_EVIDENCE, "strong")));
   else if (g_strcmp0 (offering->evidence, "moderate") == 0)
-    reasons_take (&reasons, W_EVIDENCE_MODERATE, g_strdup (sp_vocab_label (SP_VOCAB_EVIDENCE, "moderate")));
+    reasons_take (&reasons, W_EVIDENCE_MODERATE, g_strdup (label (ctx, SP_VOCAB_EVIDENCE, "moderate")));
   else if (g_strcmp0 (offering->evidence, "emerging") == 0)
-    reasons_take (&reasons, W_EVIDENCE_EMERGING, g_strdup (sp_vocab_label (SP_VOCAB_EVIDENCE, "emerging")));
+    reasons_take (&reasons, W_EVIDENCE_EMERGING, g_strdup (label (ctx, SP_VOCAB_EVIDENCE, "emerging")));
   else if (offering->evidence != NULL)
-    reasons_take (&reasons, 0, g_strdup (sp_vocab_label (SP_VOCAB_EVIDENCE, offering->evidence)));
+    reasons_take (&reasons, 0, g_strdup (label (ctx, SP_VOCAB_EVIDENCE, offering->evidence)));
 
   if (sp_strv_contains (patient->preferred_formats, offering->format))
-    reasons_add (&reasons, W_FORMAT, _("In a format this patient prefers: %s"),
-                 sp_vocab_label (SP_VOCAB_FORMAT, offering->format));
+    reasons_add (&reasons, W_FORMAT, tr (ctx, N_("In a format this patient prefers: %s")),
+                 label (ctx, SP_VOCAB_FORMAT, offering->format));
 
   score_days (ctx, offering, &reasons);
   score_cost (ctx, offering, match, &reasons);
 
   if (wait == 0)
-    reasons_take (&reasons, W_NO_WAIT, g_strdup (_("No waiting list")));
+    reasons_take (&reasons, W_NO_WAIT, g_strdup (tr (ctx, N_("No waiting list"))));
   else
     reasons_add (&reasons, MAX (W_WAIT_MAX, W_PER_WEEK * wait),
                  ngettext ("Waiting list of about %d week", "Waiting list of about %d weeks", (gulong) wait),
@@ -586,18 +633,18 @@ score_offering (MatchContext *ctx,
     {
       if (offering->last_verified == NULL)
         reasons_take (&reasons, W_UNVERIFIED,
-                      g_strdup (_("Details have never been checked — confirm before referring")));
+                      g_strdup (tr (ctx, N_("Details have never been checked — confirm before referring"))));
       else if (strncmp (offering->last_verified, ctx->stale_before, 10) < 0)
-        reasons_add (&reasons, W_UNVERIFIED, _("Details last checked on %.10s — confirm before referring"),
+        reasons_add (&reasons, W_UNVERIFIED, tr (ctx, N_("Details last checked on %.10s — confirm before referring")),
                      offering->last_verified);
     }
 
   /* Worth knowing, worth nothing in the score. */
   if (!isnan (match->distance_km))
-    reasons_add (&reasons, 0, _("About %.1f km away"), match->distance_km);
+    reasons_add (&reasons, 0, tr (ctx, N_("About %.1f km away")), match->distance_km);
   if (ctx->age < 0 && (offering->age_min != SP_UNSET || offering->age_max != SP_UNSET))
     reasons_take (&reasons, 0,
-                  g_strdup (_("Has an age limit, and this patient's date of birth is not recorded — check before referring")));
+                  g_strdup (tr (ctx, N_("Has an age limit, and this patient's date of birth is not recorded — check before referring"))));
 
   match->score = reasons.score;
   match->reasons = reasons_finish (&reasons);
@@ -643,7 +690,6 @@ context_init (MatchContext       *ctx,
   gint y, m, d;
 
   memset (ctx, 0, sizeof *ctx);
-  ctx->input = input;
   ctx->patient = patient;
   ctx->age = input->today != NULL ? sp_age_on (patient->date_of_birth, input->today) : -1;
   ctx->district = sp_postcode_district (patient->postcode);
@@ -652,6 +698,7 @@ context_init (MatchContext       *ctx,
   ctx->msk = g_ptr_array_new ();
   ctx->mh = g_ptr_array_new ();
   ctx->open = g_hash_table_new (g_str_hash, g_str_equal);
+  ctx->phrases = g_hash_table_new (g_direct_hash, g_direct_equal);
   ctx->msk_labels = g_string_new (NULL);
   ctx->mh_labels = g_string_new (NULL);
   ctx->day_labels = g_string_new (NULL);
@@ -697,6 +744,7 @@ context_clear (MatchContext *ctx)
   g_ptr_array_unref (ctx->msk);
   g_ptr_array_unref (ctx->mh);
   g_hash_table_unref (ctx->open);
+  g_hash_table_unref (ctx->phrases);
   g_string_free (ctx->msk_labels, TRUE);
   g_string_free (ctx->mh_labels, TRUE);
   g_string_free (ctx->day_labels, TRUE);
@@ -738,11 +786,9 @@ sp_match (const SpMatchInput *input)
     {
       const SpOffering *offering = input->offerings->pdata[i];
       SpMatch *match = &result->entries[i];
-      SpShare share;
 
       match->offering = offering;
-      sp_offering_share (offering, ctx.patient->income_band, &share);
-      match->patient_cost_pence = share.patient_pence;
+      match->patient_cost_pence = SP_UNSET;
       match->distance_km = NAN;
       if (ctx.located && !is_remote (offering) && !isnan (offering->lat) && !isnan (offering->lon))
         match->distance_km = distance_km (ctx.patient->lat, ctx.patient->lon, offering->lat, offering->lon);

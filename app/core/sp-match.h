@@ -28,7 +28,8 @@ typedef struct
 {
   const SpOffering *offering;           /* borrowed from the input */
   gint              score;              /* 0 for an excluded offering */
-  gint64            patient_cost_pence; /* per session, after the sliding scale */
+  gint64            patient_cost_pence; /* per session, after the sliding scale; SP_UNSET when
+                                         * excluded before cost was considered */
   gdouble           distance_km;        /* NAN when not known or not relevant */
   GPtrArray        *reasons;            /* char*, translated, strongest first; NULL when excluded */
   char             *excluded_because;   /* NULL for a match; else one translated sentence */
