@@ -345,6 +345,14 @@ sp_store_seed_demo (SpStore  *store,
 
   g_return_val_if_fail (SP_IS_STORE (store), FALSE);
 
+  if (!sp_store_is_empty (store))
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_DUPLICATE,
+                           _("This database already holds patients or a catalogue, so the demo was not loaded. "
+                             "Use a new, empty database to try the demo."));
+      return FALSE;
+    }
+
   if (!sp_store_begin (store, error))
     return FALSE;
   ok = seed_in_transaction (store, error);

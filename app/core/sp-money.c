@@ -50,6 +50,55 @@ sp_offering_share (const SpOffering *offering,
   share->funder_id = offering->funder_ids != NULL ? offering->funder_ids[0] : NULL;
 }
 
+/* A reversal negates one payment exactly, once, and is never itself
+ * reversed: the ledger then always sums to what really changed hands. */
+static gboolean
+check_reversal (SpStore    *store,
+                SpPayment  *reversal,
+                GError    **error)
+{
+  g_autoptr(SpPayment) original = NULL;
+  g_autoptr(GPtrArray) earlier = NULL;
+  g_autofree char *amount = NULL;
+
+  original = sp_store_load (store, &sp_entity_payment, reversal->reverses_id, error);
+  if (original == NULL)
+    return FALSE;
+  if (original->reverses_id != NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                           _("This entry is itself a reversal. Record the payment again instead."));
+      return FALSE;
+    }
+
+  amount = sp_money_format (original->amount_pence);
+  earlier = sp_store_list (store, &sp_entity_payment, "WHERE reverses_id = ?1", original->record.id, error);
+  if (earlier == NULL)
+    return FALSE;
+  if (earlier->len > 0)
+    {
+      SpPayment *done = earlier->pdata[0];
+      g_set_error (error, SP_ERROR, SP_ERROR_DUPLICATE,
+                   _("The payment of %s was already reversed on %s."), amount, done->paid_at);
+      return FALSE;
+    }
+
+  if (reversal->amount_pence != -original->amount_pence ||
+      g_strcmp0 (reversal->referral_id, original->referral_id) != 0 ||
+      g_strcmp0 (reversal->payer, original->payer) != 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+                   _("A reversal must undo the whole payment of %s on the same referral. "
+                     "To correct the amount, reverse the payment and record the right one."), amount);
+      return FALSE;
+    }
+
+  /* The reversal is paid back to whoever paid. */
+  g_free (reversal->funder_id);
+  reversal->funder_id = g_strdup (original->funder_id);
+  return TRUE;
+}
+
 gboolean
 sp_store_add_payment (SpStore    *store,
                       SpPayment  *payment,
@@ -69,12 +118,14 @@ sp_store_add_payment (SpStore    *store,
                            _("Say who paid: the patient or a funder."));
       return FALSE;
     }
-  if (payment->amount_pence <= 0 && payment->reverses_id == NULL)
+  if (payment->reverses_id == NULL && payment->amount_pence <= 0)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
                            _("A payment must be more than £0.00. To correct a payment, reverse it."));
       return FALSE;
     }
+  if (payment->reverses_id != NULL && !check_reversal (store, payment, error))
+    return FALSE;
   if (payment->method != NULL && !sp_vocab_contains (SP_VOCAB_PAYMENT_METHOD, payment->method))
     {
       g_autofree char *allowed = sp_vocab_codes (SP_VOCAB_PAYMENT_METHOD);
@@ -87,7 +138,9 @@ sp_store_add_payment (SpStore    *store,
   if (referral == NULL)
     return FALSE;
 
-  if (g_str_equal (payment->payer, "funder"))
+  if (payment->reverses_id != NULL)
+    ; /* check_reversal set the funder from the original */
+  else if (g_str_equal (payment->payer, "funder"))
     {
       if (payment->funder_id == NULL)
         payment->funder_id = g_strdup (referral->funder_id);
@@ -123,37 +176,16 @@ sp_store_reverse_payment (SpStore     *store,
 {
   g_autoptr(SpPayment) original = NULL;
   g_autoptr(SpPayment) reversal = NULL;
-  g_autoptr(GPtrArray) earlier = NULL;
-  g_autofree char *amount = NULL;
 
   g_return_val_if_fail (SP_IS_STORE (store), NULL);
 
   original = sp_store_load (store, &sp_entity_payment, payment_id, error);
   if (original == NULL)
     return NULL;
-  if (original->reverses_id != NULL)
-    {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
-                           _("This entry is itself a reversal. Record the payment again instead."));
-      return NULL;
-    }
-
-  earlier = sp_store_list (store, &sp_entity_payment, "WHERE reverses_id = ?1", payment_id, error);
-  if (earlier == NULL)
-    return NULL;
-  amount = sp_money_format (original->amount_pence);
-  if (earlier->len > 0)
-    {
-      SpPayment *done = earlier->pdata[0];
-      g_set_error (error, SP_ERROR, SP_ERROR_DUPLICATE,
-                   _("The payment of %s was already reversed on %s."), amount, done->paid_at);
-      return NULL;
-    }
 
   reversal = sp_payment_new ();
   reversal->referral_id = g_strdup (original->referral_id);
   reversal->payer = g_strdup (original->payer);
-  reversal->funder_id = g_strdup (original->funder_id);
   reversal->amount_pence = -original->amount_pence;
   reversal->method = g_strdup (original->method);
   reversal->reverses_id = g_strdup (original->record.id);

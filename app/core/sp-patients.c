@@ -187,7 +187,8 @@ save_patient (SpStore    *store,
 {
   g_autoptr(SpPatient) existing = NULL;
 
-  if (!sp_patient_validate (patient, error))
+  if (!sp_store_check_write (store, &sp_entity_patient, patient, error) ||
+      !sp_patient_validate (patient, error))
     return FALSE;
 
   existing = find_by_nhs_number (store, patient->record.practice, patient->nhs_number,
@@ -282,6 +283,20 @@ sp_store_find_patient (SpStore     *store,
   return NULL;
 }
 
+static char *
+practices_to_json (const char * const *practices)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; practices != NULL && practices[i] != NULL; i++)
+    json_builder_add_string_value (builder, practices[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
 /* Search as you type: digits search NHS numbers by prefix, anything else
  * searches family and given names by prefix, case-insensitively. Both use
  * an index. */
@@ -297,9 +312,12 @@ sp_store_search_patients (SpStore     *store,
   g_autoptr(SpStmt) stmt = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   gboolean numeric = TRUE;
+  g_autofree char *practices_json = NULL;
   int rc;
 
   g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  practices_json = practices_to_json (sp_store_get_practices (store));
 
   for (const char *p = text ? text : ""; *p != '\0'; p++)
     {
@@ -313,6 +331,7 @@ sp_store_search_patients (SpStore     *store,
     {
       sql = g_strconcat (sp_store_select_sql (&sp_entity_patient),
                          "WHERE nhs_number >= ?1 AND nhs_number < ?2 AND deleted = 0 "
+                         "AND practice IN (SELECT value FROM json_each (?4)) "
                          "ORDER BY nhs_number LIMIT ?3", NULL);
     }
   else
@@ -329,7 +348,8 @@ sp_store_search_patients (SpStore     *store,
         }
       g_string_append_c (pattern, '%');
       sql = g_strconcat (sp_store_select_sql (&sp_entity_patient),
-                         "WHERE deleted = 0 AND (family_name LIKE ?1 ESCAPE '\\' "
+                         "WHERE deleted = 0 AND practice IN (SELECT value FROM json_each (?4)) "
+                         "AND (family_name LIKE ?1 ESCAPE '\\' "
                          "OR given_name LIKE ?1 ESCAPE '\\' "
                          "OR (given_name || ' ' || family_name) LIKE ?1 ESCAPE '\\') "
                          "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
@@ -357,6 +377,7 @@ sp_store_search_patients (SpStore     *store,
   else
     sqlite3_bind_text (stmt, 1, pattern->str, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? limit : G_MAXINT64);
+  sqlite3_bind_text (stmt, 4, practices_json, -1, SQLITE_TRANSIENT);
 
   rows = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_patient_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -537,6 +558,15 @@ sp_store_add_assessment (SpStore       *store,
                    sp_measure_get_name (info));
       return FALSE;
     }
+  /* Only null means "not answered"; a negative number is a wrong answer. */
+  for (guint i = 0; i < n_answers; i++)
+    if (answers[i] < 0 && !JSON_NODE_HOLDS_NULL (json_array_get_element (json_node_get_array (assessment->answers), i)))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+                     _("The answer to question %u of %s is %d, but it must be between %d and %d, or left unanswered."),
+                     i + 1, sp_measure_get_name (info), answers[i], info->item_min, info->item_max);
+        return FALSE;
+      }
   if (!sp_measure_score (info, answers, n_answers, &score, error))
     return FALSE;
 

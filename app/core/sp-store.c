@@ -513,14 +513,20 @@ sp_store_set_actor (SpStore            *self,
                     SpRoles             roles,
                     const char * const *practices)
 {
+  /* Copy first: callers may pass back our own user or practices. */
+  char *new_user;
+  GStrv new_practices;
+
   g_return_if_fail (SP_IS_STORE (self));
   g_return_if_fail (user != NULL);
 
+  new_user = g_strdup (user);
+  new_practices = g_strdupv ((char **) practices);
   g_free (self->user);
-  self->user = g_strdup (user);
+  self->user = new_user;
   self->roles = roles;
   g_strfreev (self->practices);
-  self->practices = g_strdupv ((char **) practices);
+  self->practices = new_practices;
 }
 
 const char *
@@ -828,7 +834,13 @@ sp_store_list (SpStore             *self,
 
   rows = g_ptr_array_new_with_free_func (info->free_func);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, sp_store_record_from_stmt (info, stmt, 0));
+    {
+      /* Patient data never crosses to a practice the user is not granted. */
+      if ((info->flags & SP_ENTITY_PATIENT) &&
+          !sp_strv_contains (self->practices, (const char *) sqlite3_column_text (stmt, 1)))
+        continue;
+      g_ptr_array_add (rows, sp_store_record_from_stmt (info, stmt, 0));
+    }
   if (rc != SQLITE_DONE)
     {
       sp_store_set_error (self, rc, error);
@@ -980,12 +992,16 @@ append_audit (SpStore     *self,
   return sp_store_save (self, &sp_entity_audit_event, event, error);
 }
 
-static gboolean
-check_write_allowed (SpStore             *self,
-                     const SpEntityInfo  *info,
-                     SpRecord            *rec,
-                     GError             **error)
+/* May the current user write this record? Asked before anything else is
+ * looked up, so a refusal reveals nothing about other practices. */
+gboolean
+sp_store_check_write (SpStore             *self,
+                      const SpEntityInfo  *info,
+                      gconstpointer        record,
+                      GError             **error)
 {
+  const SpRecord *rec = record;
+
   if (info->flags & SP_ENTITY_CATALOGUE)
     return sp_store_check_role (self, SP_ROLE_ADMIN, error);
 
@@ -1024,12 +1040,15 @@ save_in_transaction (SpStore             *self,
     {
       SpRecord *o = old_rec;
 
-      if ((info->flags & SP_ENTITY_APPEND_ONLY) && !removing)
+      if (info->flags & SP_ENTITY_APPEND_ONLY)
         {
           sp_record_free (info, old_rec);
-          g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
-                       _("A %s is never changed once recorded; record a correction instead."),
-                       info->name);
+          if (info == &sp_entity_payment)
+            g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                                 _("A payment is never changed or deleted once recorded. Record a reversal instead."));
+          else
+            g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                                 _("This entry is part of a permanent record and is never changed or deleted."));
           return FALSE;
         }
       if (g_strcmp0 (o->practice, rec->practice) != 0 && !(info->flags & SP_ENTITY_CATALOGUE))
@@ -1108,7 +1127,7 @@ store_write (SpStore             *self,
                    _("A %s record needs a UUID as its id."), info->name);
       return FALSE;
     }
-  if (!check_write_allowed (self, info, rec, error))
+  if (!sp_store_check_write (self, info, rec, error))
     return FALSE;
 
   if (!sp_store_begin (self, error))

@@ -54,6 +54,11 @@ gboolean     sp_store_set_local_practice (SpStore        *self,
                                      GError             **error);
 gboolean     sp_store_is_empty      (SpStore             *self);
 
+gboolean     sp_store_check_write   (SpStore             *self,
+                                     const SpEntityInfo  *info,
+                                     gconstpointer        record,
+                                     GError             **error);
+
 gboolean     sp_store_begin         (SpStore             *self,
                                      GError             **error);
 gboolean     sp_store_commit        (SpStore             *self,
