@@ -495,6 +495,12 @@ sp_store_import_patients (SpStore     *store,
   g_return_val_if_fail (SP_IS_STORE (store), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
+  if (sp_store_get_practice (store) == NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                           _("This desk has no practice set up yet, so patients cannot be imported. Set up the practice first."));
+      return NULL;
+    }
   if (!g_file_get_contents (path, &contents, &length, error))
     return NULL;
   rows = sp_csv_parse (contents, length, lines, error);

@@ -1236,6 +1236,24 @@ fail:
   return FALSE;
 }
 
+/* The name of the practice this desk was set up for, or NULL. */
+char *
+sp_store_get_practice_name (SpStore    *self,
+                            const char *ods)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (self), NULL);
+
+  stmt = sp_store_prepare (self, "SELECT name FROM practice WHERE ods = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, ods, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+}
+
 gboolean
 sp_store_is_empty (SpStore *self)
 {

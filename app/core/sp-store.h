@@ -52,6 +52,8 @@ gboolean     sp_store_set_local_practice (SpStore        *self,
                                      const char          *ods,
                                      const char          *name,
                                      GError             **error);
+char        *sp_store_get_practice_name (SpStore         *self,
+                                     const char          *ods);
 gboolean     sp_store_is_empty      (SpStore             *self);
 
 gboolean     sp_store_check_write   (SpStore             *self,

@@ -230,15 +230,23 @@ sp_ods_code_is_valid (const char *code)
   return TRUE;
 }
 
-/* Pence to "£12.50" / "−£3.00". */
+/* Pence to "£1,234.50" / "−£3.00", grouped in thousands as on a UK invoice. */
 char *
 sp_money_format (gint64 pence)
 {
   guint64 magnitude = pence < 0 ? (guint64) (-(pence + 1)) + 1 : (guint64) pence;
+  g_autofree char *pounds = g_strdup_printf ("%" G_GUINT64_FORMAT, magnitude / 100);
+  g_autoptr(GString) grouped = g_string_new (NULL);
+  gsize len = strlen (pounds);
 
-  return g_strdup_printf ("%s£%" G_GUINT64_FORMAT ".%02u",
-                          pence < 0 ? "−" : "",
-                          magnitude / 100, (guint) (magnitude % 100));
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (grouped, ',');
+      g_string_append_c (grouped, pounds[i]);
+    }
+  return g_strdup_printf ("%s£%s.%02u", pence < 0 ? "−" : "", grouped->str,
+                          (guint) (magnitude % 100));
 }
 
 /* "12", "12.5", "£12.50", "-3" to pence, exactly: no floating point. */
@@ -268,8 +276,10 @@ sp_money_parse (const char  *input,
   if (g_str_has_prefix (p, "£"))
     p += strlen ("£");
 
-  for (; g_ascii_isdigit (*p); p++)
+  for (; g_ascii_isdigit (*p) || (*p == ',' && any_digit && g_ascii_isdigit (p[1])); p++)
     {
+      if (*p == ',')
+        continue;
       any_digit = TRUE;
       pounds = pounds * 10 + (guint64) (*p - '0');
       if (pounds > G_MAXINT64 / 1000)
