@@ -835,7 +835,7 @@ test_payments (Fixture       *f,
   funder = cli (f, "balance", "--funder", "Hollinshire County Council Public Health", NULL);
   assert_ok (funder);
   g_assert_nonnull (strstr (funder->out, "Budget"));
-  g_assert_nonnull (strstr (funder->out, "£30000.00"));
+  g_assert_nonnull (strstr (funder->out, "£30,000.00"));
   g_assert_nonnull (strstr (funder->out, "Remaining"));
 }
 

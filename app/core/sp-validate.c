@@ -273,13 +273,24 @@ sp_money_parse (const char  *input,
       negative = TRUE;
       p++;
     }
+  else if (g_str_has_prefix (p, "−"))
+    {
+      negative = TRUE;
+      p += strlen ("−");
+    }
   if (g_str_has_prefix (p, "£"))
     p += strlen ("£");
 
-  for (; g_ascii_isdigit (*p) || (*p == ',' && any_digit && g_ascii_isdigit (p[1])); p++)
+  for (; g_ascii_isdigit (*p) || (*p == ',' && any_digit); p++)
     {
+      /* A comma only groups thousands: "1,250.00", never "12,50". */
       if (*p == ',')
-        continue;
+        {
+          if (!(g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2]) && g_ascii_isdigit (p[3])) ||
+              g_ascii_isdigit (p[4]))
+            goto bad;
+          continue;
+        }
       any_digit = TRUE;
       pounds = pounds * 10 + (guint64) (*p - '0');
       if (pounds > G_MAXINT64 / 1000)
