@@ -355,6 +355,26 @@ test_inactive (Fixture       *f,
   g_assert_cmpint (result->excluded->len, ==, 1);
 }
 
+/* Imported from a directory feed and not yet classified: never matched,
+ * however well it would otherwise score. */
+static void
+test_needs_review (Fixture       *f,
+                   gconstpointer  data)
+{
+  SpOffering *imported;
+  g_autoptr(SpMatchResult) result = NULL;
+
+  imported = add_offering (f, "imported", "Imported class");
+  imported->needs_review = TRUE;
+  set_str (&imported->evidence, "strong");
+  add_offering (f, "curated", "Curated class");
+
+  result = sp_match (&f->input);
+
+  assert_excluded (result, "imported", "Not yet checked by the catalogue admin");
+  assert_matched (result, "curated");
+}
+
 static void
 test_already_referred (Fixture       *f,
                        gconstpointer  data)
@@ -1052,6 +1072,7 @@ main (int   argc,
   ADD ("rank/waiting-and-evidence", test_waiting_and_evidence);
   ADD ("rank/unverified", test_unverified);
   ADD ("filter/inactive", test_inactive);
+  ADD ("filter/needs-review", test_needs_review);
   ADD ("filter/already-referred", test_already_referred);
   ADD ("filter/age", test_age);
   ADD ("filter/contraindicated", test_contraindicated);

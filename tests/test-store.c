@@ -1198,6 +1198,44 @@ test_demo_all_or_nothing (Fixture       *fixture,
   g_assert_cmpint (sp_store_outbox_count (fixture->store), ==, outbox);
 }
 
+/* A desk made by the first release opens in this one: its schema is
+ * brought up to date in place, and every record it held is still there. */
+static void
+test_open_migrate (void)
+{
+  g_autofree char *dir = sp_test_make_dir ();
+  g_autofree char *path = g_build_filename (dir, "v1.db", NULL);
+  g_autoptr(GBytes) v1 = NULL;
+  g_autoptr(SpStore) store = NULL;
+  g_autoptr(SpPatient) patient = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The store's class registers the schema resources. */
+  g_type_class_unref (g_type_class_ref (SP_TYPE_STORE));
+  v1 = g_resources_lookup_data ("/org/signpost/core/sp-schema-1.sql", G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  run_sql (path, g_bytes_get_data (v1, NULL));
+  run_sql (path,
+           "PRAGMA application_id = 1397771860; PRAGMA user_version = 1;"
+           "INSERT INTO meta (key, value) VALUES ('local_practice', 'A81001');"
+           "INSERT INTO patient (id, practice, updated_at, updated_by, nhs_number, given_name, family_name) "
+           "VALUES ('7d9c1c4e-1111-4a8e-9a53-0c4f1f1b2a3c', 'A81001', '2026-01-01T00:00:00Z', 'old', "
+           "'9434765919', 'Ada', 'Lovelace');");
+
+  store = sp_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_test_query_int (store, "PRAGMA user_version", NULL), ==, SP_SCHEMA_VERSION);
+  g_assert_cmpint (sp_test_query_int (store, "SELECT count(*) FROM pragma_table_info ('referral') WHERE name = 'fft'", NULL), ==, 1);
+  g_assert_cmpint (sp_test_query_int (store, "SELECT count(*) FROM pragma_table_info ('offering') WHERE name = 'needs_review'", NULL), ==, 1);
+
+  patient = sp_store_get_patient (store, "7d9c1c4e-1111-4a8e-9a53-0c4f1f1b2a3c", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (patient->family_name, ==, "Lovelace");
+
+  g_clear_object (&store);
+  sp_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1212,6 +1250,7 @@ main (int   argc,
   ADD ("/store/open/text-file", test_open_text_file);
   ADD ("/store/open/foreign-sqlite", test_open_foreign_sqlite);
   ADD ("/store/open/newer-schema", test_open_newer_schema);
+  g_test_add_func ("/store/open/migrate", test_open_migrate);
   ADD ("/store/open/missing-directory", test_open_missing_directory);
   ADD ("/store/open/not-a-file", test_open_not_a_file);
   g_test_add_func ("/store/open/read-only-directory", test_open_read_only_directory);

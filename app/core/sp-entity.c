@@ -90,6 +90,7 @@ static const SpColumn provider_columns[] = {
   COL (T, regulator, SP_COL_TEXT),
   COL (T, registration_number, SP_COL_TEXT),
   COL (T, notes, SP_COL_TEXT),
+  COL (T, source_id, SP_COL_TEXT),
 };
 #undef T
 
@@ -134,6 +135,10 @@ static const SpColumn offering_columns[] = {
   COL (T, last_verified, SP_COL_TEXT),
   OPT (T, age_min),
   OPT (T, age_max),
+  COL (T, eligibility, SP_COL_TEXT),
+  COL (T, needs_review, SP_COL_BOOL),
+  COL (T, source_id, SP_COL_TEXT),
+  COL (T, source_modified, SP_COL_TEXT),
 };
 #undef T
 
@@ -157,6 +162,8 @@ static const SpColumn referral_columns[] = {
   COL (T, safety_concern, SP_COL_TEXT),
   COL (T, referred_at, SP_COL_TEXT),
   COL (T, gp_letter_sent_at, SP_COL_TEXT),
+  COL (T, fft, SP_COL_TEXT),
+  COL (T, gp_referral_letter_at, SP_COL_TEXT),
 };
 #undef T
 

@@ -361,6 +361,11 @@ exclusion (MatchContext     *ctx,
   if (!offering->active || offering->record.deleted)
     return g_strdup (tr (ctx, N_("No longer running")));
 
+  /* Imported from a directory feed and not yet classified by an admin:
+   * its targets and modality cannot be trusted yet. */
+  if (offering->needs_review)
+    return g_strdup (tr (ctx, N_("Not yet checked by the catalogue admin")));
+
   status = g_hash_table_size (ctx->open) > 0 ? g_hash_table_lookup (ctx->open, offering->record.id) : NULL;
   if (status != NULL)
     return g_strdup_printf (tr (ctx, N_("Already referred: this patient has an open referral to it (%s)")),

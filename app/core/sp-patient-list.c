@@ -323,6 +323,7 @@ typedef struct
 {
   gboolean  by_number;
   char     *digits;      /* NHS number prefix */
+  gsize     n_digits;
   char     *key;         /* casefolded name prefix */
   char     *first_key;   /* "margaret hol": "margaret" … */
   char     *rest_key;    /* … and "hol" */
@@ -363,6 +364,7 @@ search_init (Search     *search,
   if (numeric && digits->len > 0)
     {
       search->by_number = TRUE;
+      search->n_digits = digits->len;
       search->digits = g_string_free (g_steal_pointer (&digits), FALSE);
       return;
     }
@@ -396,7 +398,7 @@ entry_matches (SpPatientList *self,
     return FALSE;
 
   if (search->by_number)
-    return has_prefix (entry->nhs_number, search->digits);
+    return strncmp (entry->nhs_number, search->digits, search->n_digits) == 0;
   if (search->key == NULL)
     return TRUE;
   if (has_prefix (entry->family_key, search->key) || has_prefix (entry->given_key, search->key))
@@ -420,10 +422,12 @@ update (SpPatientList *self,
         gboolean       force)
 {
   g_auto(Search) search;
-  g_autoptr(GArray) visible = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) visible = NULL;
   guint old_n = self->visible->len;
   guint new_n;
 
+  /* Room for every patient up front: no reallocation while scanning. */
+  visible = g_array_sized_new (FALSE, FALSE, sizeof (guint), self->dir ? self->dir->entries->len : 0);
   search_init (&search, self->search_text);
   for (guint i = 0; self->dir != NULL && i < self->dir->entries->len; i++)
     if (entry_matches (self, &search, &g_array_index (self->dir->entries, Entry, i)))

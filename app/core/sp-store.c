@@ -305,16 +305,18 @@ migrate (SpStore  *self,
     return FALSE;
 
   /* Migrations in order; each brings the schema up one version. */
-  if (from_version < 1)
+  for (gint64 v = from_version + 1; v <= SP_SCHEMA_VERSION; v++)
     {
-      schema = g_resources_lookup_data ("/org/signpost/core/sp-schema.sql",
-                                        G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_autofree char *path = g_strdup_printf ("/org/signpost/core/sp-schema-%" G_GINT64_FORMAT ".sql", v);
+
+      schema = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       g_assert (schema != NULL);
       if (!exec (self, g_bytes_get_data (schema, NULL), error))
         {
           sp_store_rollback (self);
           return FALSE;
         }
+      g_clear_pointer (&schema, g_bytes_unref);
     }
 
   set_version = g_strdup_printf ("PRAGMA user_version = %d", SP_SCHEMA_VERSION);

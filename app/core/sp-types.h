@@ -91,6 +91,7 @@ typedef struct
   char     *regulator;
   char     *registration_number;
   char     *notes;
+  char     *source_id;           /* id in the Open Referral feed it came from */
 } SpProvider;
 
 typedef struct
@@ -135,6 +136,10 @@ typedef struct
   char     *last_verified;
   gint64    age_min;
   gint64    age_max;
+  char     *eligibility;       /* who may come, in the provider's words */
+  gboolean  needs_review;      /* imported, not yet classified: never matched */
+  char     *source_id;         /* id in the Open Referral feed it came from */
+  char     *source_modified;   /* the feed's last_modified for it */
   /* Not stored: open referrals holding a place, filled by the store. */
   gint64    places_taken;
 } SpOffering;
@@ -160,7 +165,9 @@ typedef struct
   char     *outcome;
   char     *safety_concern;
   char     *referred_at;
-  char     *gp_letter_sent_at;
+  char     *gp_letter_sent_at;     /* the letter after completion */
+  char     *fft;                   /* SP_VOCAB_FFT, asked at completion */
+  char     *gp_referral_letter_at; /* the letter after referral */
 } SpReferral;
 
 typedef struct

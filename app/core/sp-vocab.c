@@ -195,6 +195,17 @@ static const SpVocabEntry steps[] = {
   { "4", N_("Step 4: specialist service") },
 };
 
+/* NHS Friends and Family Test: "Overall, how was your experience of our
+ * service?" */
+static const SpVocabEntry fft_answers[] = {
+  { "very_good", N_("Very good") },
+  { "good", N_("Good") },
+  { "neither", N_("Neither good nor poor") },
+  { "poor", N_("Poor") },
+  { "very_poor", N_("Very poor") },
+  { "dont_know", N_("Don’t know") },
+};
+
 typedef struct
 {
   const char *name;
@@ -225,6 +236,7 @@ static const VocabTable tables[SP_N_VOCABS] = {
   [SP_VOCAB_PAYER] = TABLE (N_("payer"), payers),
   [SP_VOCAB_STAGE] = TABLE (N_("assessment stage"), stages),
   [SP_VOCAB_STEP] = TABLE (N_("stepped-care level"), steps),
+  [SP_VOCAB_FFT] = TABLE (N_("Friends and Family Test answer"), fft_answers),
 };
 
 const SpVocabEntry *

@@ -30,6 +30,7 @@ typedef enum
   SP_VOCAB_PAYER,
   SP_VOCAB_STAGE,
   SP_VOCAB_STEP,
+  SP_VOCAB_FFT,
   SP_N_VOCABS
 } SpVocab;
 
