@@ -1,0 +1,22 @@
+/* sp-catalogue-view.h — the shared catalogue of offerings, to browse
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sp-store.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_CATALOGUE_VIEW (sp_catalogue_view_get_type ())
+G_DECLARE_FINAL_TYPE (SpCatalogueView, sp_catalogue_view, SP, CATALOGUE_VIEW, AdwBin)
+
+void         sp_catalogue_view_set_store        (SpCatalogueView *self,
+                                                 SpStore         *store);
+void         sp_catalogue_view_reload           (SpCatalogueView *self);
+guint        sp_catalogue_view_get_n_shown      (SpCatalogueView *self);
+GtkEditable *sp_catalogue_view_get_search_entry (SpCatalogueView *self);
+
+G_END_DECLS
