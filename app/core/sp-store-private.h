@@ -39,5 +39,9 @@ gpointer  sp_store_record_from_stmt (const SpEntityInfo *info,
                                      SpStmt             *stmt,
                                      int                 first_column);
 const char *sp_store_select_sql (const SpEntityInfo *info);
+gboolean  sp_store_write_row    (SpStore            *self,
+                                 const SpEntityInfo *info,
+                                 JsonObject         *row,
+                                 GError            **error);
 
 G_END_DECLS

@@ -920,8 +920,10 @@ bind_node (SpStmt   *stmt,
     }
 }
 
-static gboolean
-write_row (SpStore             *self,
+/* Writes a whole row as it is, with no outbox entry and no audit: for rows
+ * that come from the server, which already has them. */
+gboolean
+sp_store_write_row (SpStore             *self,
            const SpEntityInfo  *info,
            JsonObject          *row,
            GError             **error)
@@ -1101,7 +1103,7 @@ save_in_transaction (SpStore             *self,
         op = "update";
     }
 
-  if (!write_row (self, info, new_json, error) ||
+  if (!sp_store_write_row (self, info, new_json, error) ||
       !write_outbox (self, info->name, rec->id, op, base_rev, changed, old_values, now, error))
     return FALSE;
 
