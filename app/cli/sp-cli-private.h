@@ -196,6 +196,7 @@ char        *referral_sessions_text (const SpReferral *referral);
 /* ---- The commands --------------------------------------------------------- */
 
 int cmd_init            (Cli *cli);
+int cmd_generate        (Cli *cli);
 int cmd_patient_add     (Cli *cli);
 int cmd_patient_list    (Cli *cli);
 int cmd_patient_show    (Cli *cli);
@@ -211,6 +212,12 @@ int cmd_payment_reverse (Cli *cli);
 int cmd_payment_list    (Cli *cli);
 int cmd_balance         (Cli *cli);
 int cmd_catalogue_list  (Cli *cli);
+int cmd_catalogue_import (Cli *cli);
+int cmd_catalogue_export (Cli *cli);
 int cmd_funder_list     (Cli *cli);
+int cmd_report          (Cli *cli);
+int cmd_letter          (Cli *cli);
+int cmd_sync            (Cli *cli);
+int cmd_conflicts       (Cli *cli);
 
 G_END_DECLS

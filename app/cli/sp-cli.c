@@ -21,6 +21,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-cli-private.h"
+#include "sp-sync-store.h"
 
 static void
 cli_clear (Cli *cli)
@@ -232,6 +233,8 @@ cli_open_store (Cli *cli)
       cli_fail (cli, error);
       return FALSE;
     }
+  /* A desk signed in to a server works as that account, with its role and practices. */
+  sp_sync_store_restore_actor (cli->store);
 
   if (cli->command->needs_practice && sp_store_get_practice (cli->store) == NULL)
     {
@@ -299,7 +302,53 @@ static const Command commands[] = {
     N_("Give a PATIENT, --referral REFERRAL or --funder FUNDER."),
     TRUE, cmd_balance },
   { "catalogue", "list", NULL, N_("List the offerings in the catalogue"), NULL, FALSE, cmd_catalogue_list },
+  { "catalogue", "import", N_("FILE|FOLDER"), N_("Import an Open Referral (HSDS / Open Referral UK) feed"),
+    N_("Reads HSDS 3.0 JSON (a service, a list or a page of services), the HSDS tabular form (a folder or\n"
+       ".zip of CSV files with datapackage.json) or Open Referral UK v1 JSON. Prints what changes for each\n"
+       "record and why any is skipped, then saves it all in one go; --dry-run saves nothing. Signpost’s own\n"
+       "fields (sliding scale, funders, targets chosen by an admin, …) are kept. Entries Signpost cannot\n"
+       "classify are marked for an admin to check and are not matched until then."),
+    FALSE, cmd_catalogue_import },
+  { "catalogue", "export", N_("OUT"), N_("Export the catalogue as Open Referral HSDS 3.0"),
+    N_("--format hsds-json writes one JSON file (a service_list page); --format hsds-csv writes a folder\n"
+       "of CSV files with datapackage.json. Example: signpost-cli catalogue export --format hsds-csv out/"),
+    FALSE, cmd_catalogue_export },
   { "funder", "list", NULL, N_("List the funders"), NULL, FALSE, cmd_funder_list },
+  { "report", "activity", NULL, N_("Referrals, uptake, completion and waits, for a period"),
+    N_("Example: signpost-cli report activity --from 2026-04-01 --to 2027-03-31 --pdf activity.pdf\n"
+       "--csv prints CSV for a spreadsheet; --json prints JSON. --suppress is for reports that leave\n"
+       "the practice: counts of 1 to 4 show as <5, and only patients who agreed to count in anonymised\n"
+       "evaluation are counted."),
+    TRUE, cmd_report },
+  { "report", "outcomes", NULL, N_("Change in each measure, reliable change and recovery"),
+    N_("Mean and median change from baseline to follow-up with a 95% confidence interval, by\n"
+       "modality and by offering. Options as for “report activity”."),
+    TRUE, cmd_report },
+  { "report", "experience", NULL, N_("Friends and Family Test: the share positive"),
+    N_("Options as for “report activity”."), TRUE, cmd_report },
+  { "report", "money", NULL, N_("Cost of referrals, co-payments and funders’ budgets"),
+    N_("Options as for “report activity”."), TRUE, cmd_report },
+  { NULL, "letter", N_("REFERRAL"), N_("The letter to the patient’s GP, as text or PDF"),
+    N_("The letter after referral, or with --completion the letter after the referral ended. Without\n"
+       "the patient’s consent to share with the GP it holds only their identifiers, the referral and\n"
+       "the offering. --mark-sent records on the referral that it was sent."),
+    TRUE, cmd_letter },
+  { NULL, "sync", NULL, N_("Send this desk’s changes to the server and bring down everyone else’s"),
+    N_("The first time, give the server and your user name; the password is asked for (or read from\n"
+       "SIGNPOST_PASSWORD). Later syncs use the sign-in kept from then.\n"
+       "Example: signpost-cli sync --server https://signpost.example.nhs.uk --user lw.okafor"),
+    FALSE, cmd_sync },
+  { NULL, "conflicts", N_("[list | keep-mine ID | keep-theirs ID | retry ID | dismiss ID]"),
+    N_("List records changed here and on the server, and changes the server refused; resolve them"),
+    N_("keep-mine sends your version again; keep-theirs takes the server’s. A refused change can be\n"
+       "sent again (retry) once the reason is fixed, or cleared (dismiss)."),
+    FALSE, cmd_conflicts },
+  { NULL, "generate", NULL, N_("Fill an empty database with a synthetic region, for benchmarks"),
+    N_("Writes N patients with conditions, referrals and their history, measures and payments, and a\n"
+       "catalogue of M offerings, all made up (NHS numbers from the never-issued 999 range). The same\n"
+       "--seed gives the same records. The records are not queued for sync and not audited: use a\n"
+       "database of its own. Example: signpost-cli generate --patients 100000 --offerings 10000 --db l.db"),
+    FALSE, cmd_generate },
 };
 
 static gboolean

@@ -207,12 +207,14 @@ replay_referral (SpStore     *store,
       !sp_store_set_referral_outcome (store, referral->record.id, member_string (r, "outcome"), error))
     return FALSE;
 
-  if (member_string (r, "safety_concern") != NULL)
+  /* What the patient and the link worker said at the end. */
+  if (member_string (r, "safety_concern") != NULL || member_string (r, "fft") != NULL)
     {
       g_autoptr(SpReferral) current = sp_store_get_referral (store, referral->record.id, error);
       if (current == NULL)
         return FALSE;
       current->safety_concern = g_strdup (member_string (r, "safety_concern"));
+      current->fft = g_strdup (member_string (r, "fft"));
       if (!sp_store_save (store, &sp_entity_referral, current, error))
         return FALSE;
     }

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* Schema version kept in PRAGMA user_version. */
-#define SP_SCHEMA_VERSION 2
+#define SP_SCHEMA_VERSION 3
 
 typedef enum
 {

@@ -1,0 +1,1924 @@
+/* sp-sync-store.c — the desk's side of sync, kept in the local store
+ *
+ * Everything here is plain SQLite work on one SpStore and knows nothing of
+ * HTTP: the sync client calls it from its worker thread on a store of its
+ * own, and the app calls the conflict functions on its main store. Each
+ * function that changes something does it in one transaction, so a crash or
+ * a killed server leaves either the old state or the new, never half.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "sp-sync-store"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "sp-error.h"
+#include "sp-store-private.h"
+#include "sp-sync-store.h"
+#include "sp-validate.h"
+
+#define META_SERVER_URL   "sync.server_url"
+#define META_USERNAME     "sync.username"
+#define META_DISPLAY_NAME "sync.display_name"
+#define META_ROLE         "sync.role"
+#define META_PRACTICES    "sync.practices"
+#define META_CURSOR       "sync.cursor"
+#define META_LAST_SYNCED  "sync.last_synced_at"
+#define META_LAST_ERROR   "sync.last_error"
+
+/* ---- Small helpers ------------------------------------------------------- */
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL)
+    return NULL;
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonNode) node = parse_json (text);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+static char *
+object_to_text (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return json_to_string (node, FALSE);
+}
+
+static char *
+strv_to_json_text (const char * const *strv)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_array_add_string_element (array, strv[i]);
+  node = json_node_init_array (json_node_alloc (), array);
+  return json_to_string (node, FALSE);
+}
+
+/* A JSON array of strings, or NULL if it is anything else. */
+static GStrv
+strv_from_node (JsonNode *node)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        return NULL;
+      g_strv_builder_add (builder, json_node_get_string (e));
+    }
+  return g_strv_builder_end (builder);
+}
+
+static GStrv
+strv_from_text (const char *text)
+{
+  g_autoptr(JsonNode) node = parse_json (text);
+  GStrv strv = strv_from_node (node);
+
+  return strv != NULL ? strv : g_new0 (char *, 1);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+member_int (JsonObject *object,
+            const char *name,
+            gint64     *value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+exec_text (SpStore     *store,
+           const char  *sql,
+           const char  *a,
+           const char  *b,
+           GError     **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (a != NULL)
+    sqlite3_bind_text (stmt, 1, a, -1, SQLITE_TRANSIENT);
+  if (b != NULL)
+    sqlite3_bind_text (stmt, 2, b, -1, SQLITE_TRANSIENT);
+  return sp_store_step_done (store, stmt, error);
+}
+
+static gint64
+query_count (SpStore    *store,
+             const char *sql)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, NULL);
+
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static gboolean
+row_visible (SpStore            *store,
+             const SpEntityInfo *info,
+             const char         *practice)
+{
+  if (!(info->flags & SP_ENTITY_PATIENT))
+    return TRUE;
+  return sp_strv_contains ((char **) sp_store_get_practices (store), practice);
+}
+
+/* ---- The account --------------------------------------------------------- */
+
+SpSyncAccount *
+sp_sync_account_new (void)
+{
+  return g_new0 (SpSyncAccount, 1);
+}
+
+void
+sp_sync_account_free (SpSyncAccount *account)
+{
+  if (account == NULL)
+    return;
+  g_free (account->username);
+  g_free (account->display_name);
+  g_strfreev (account->practices);
+  g_free (account);
+}
+
+SpRoles
+sp_sync_role_from_name (const char *name)
+{
+  if (g_strcmp0 (name, "link_worker") == 0)
+    return SP_ROLE_LINK_WORKER;
+  if (g_strcmp0 (name, "gp") == 0)
+    return SP_ROLE_GP;
+  if (g_strcmp0 (name, "admin") == 0)
+    return SP_ROLE_ADMIN;
+  return 0;
+}
+
+static const char *
+role_name (SpRoles roles)
+{
+  if (roles & SP_ROLE_LINK_WORKER)
+    return "link_worker";
+  if (roles & SP_ROLE_ADMIN)
+    return "admin";
+  return "gp";
+}
+
+/* The "user" of a POST /v1/session answer. */
+SpSyncAccount *
+sp_sync_account_from_json (JsonObject  *user,
+                           GError     **error)
+{
+  g_autoptr(SpSyncAccount) account = sp_sync_account_new ();
+  const char *role;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  account->username = g_strdup (member_string (user, "username"));
+  account->display_name = g_strdup (member_string (user, "display_name"));
+  role = member_string (user, "role");
+  account->roles = sp_sync_role_from_name (role);
+  account->practices = strv_from_node (json_object_get_member (user, "practices"));
+  if (account->username == NULL || account->roles == 0 || account->practices == NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                           _("The server’s answer about your account could not be read."));
+      return NULL;
+    }
+  for (guint i = 0; account->practices[i] != NULL; i++)
+    if (!sp_ods_code_is_valid (account->practices[i]))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+                     _("The server granted a practice code that is not valid (“%s”)."),
+                     account->practices[i]);
+        return NULL;
+      }
+  return g_steal_pointer (&account);
+}
+
+/* Remembers who this desk syncs as, and makes them the store's actor. A
+ * different server, user or set of practices starts the cursor again from
+ * 0: what one may see is not what another may, and the rows of a newly
+ * granted practice lie behind the old cursor. */
+gboolean
+sp_sync_store_remember_account (SpStore             *store,
+                                const char          *server_url,
+                                const SpSyncAccount *account,
+                                GError             **error)
+{
+  g_autofree char *old_url = NULL;
+  g_autofree char *old_user = NULL;
+  g_autofree char *old_practices = NULL;
+  g_autofree char *practices = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (server_url != NULL && account != NULL, FALSE);
+
+  old_url = sp_store_get_meta (store, META_SERVER_URL);
+  old_user = sp_store_get_meta (store, META_USERNAME);
+  old_practices = sp_store_get_meta (store, META_PRACTICES);
+  practices = strv_to_json_text ((const char * const *) account->practices);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  if ((g_strcmp0 (old_url, server_url) != 0 || g_strcmp0 (old_user, account->username) != 0 ||
+       g_strcmp0 (old_practices, practices) != 0) &&
+      !sp_store_set_meta (store, META_CURSOR, "0", error))
+    goto fail;
+  if (!sp_store_set_meta (store, META_SERVER_URL, server_url, error) ||
+      !sp_store_set_meta (store, META_USERNAME, account->username, error) ||
+      !sp_store_set_meta (store, META_DISPLAY_NAME, account->display_name, error) ||
+      !sp_store_set_meta (store, META_ROLE, role_name (account->roles), error) ||
+      !sp_store_set_meta (store, META_PRACTICES, practices, error))
+    goto fail;
+  if (!sp_store_commit (store, error))
+    return FALSE;
+
+  sp_store_set_actor (store, account->username, account->roles,
+                      (const char * const *) account->practices);
+  return TRUE;
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* Signing out: the records stay, the account is forgotten. */
+gboolean
+sp_sync_store_forget_account (SpStore  *store,
+                              GError  **error)
+{
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  return exec_text (store, "DELETE FROM meta WHERE key IN (?1, 'sync.display_name', 'sync.role', 'sync.practices')",
+                    META_USERNAME, NULL, error);
+}
+
+SpSyncAccount *
+sp_sync_store_get_account (SpStore *store)
+{
+  g_autoptr(SpSyncAccount) account = sp_sync_account_new ();
+  g_autofree char *role = NULL;
+  g_autofree char *practices = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  account->username = sp_store_get_meta (store, META_USERNAME);
+  if (account->username == NULL)
+    return NULL;
+  account->display_name = sp_store_get_meta (store, META_DISPLAY_NAME);
+  role = sp_store_get_meta (store, META_ROLE);
+  account->roles = sp_sync_role_from_name (role);
+  practices = sp_store_get_meta (store, META_PRACTICES);
+  account->practices = strv_from_text (practices);
+  return g_steal_pointer (&account);
+}
+
+/* After opening the store of a desk that signed in: work as that user,
+ * with their role and practices. FALSE (and nothing changed) in local mode. */
+gboolean
+sp_sync_store_restore_actor (SpStore *store)
+{
+  g_autoptr(SpSyncAccount) account = sp_sync_store_get_account (store);
+
+  if (account == NULL || account->roles == 0)
+    return FALSE;
+  sp_store_set_actor (store, account->username, account->roles,
+                      (const char * const *) account->practices);
+  return TRUE;
+}
+
+char *
+sp_sync_store_get_server_url (SpStore *store)
+{
+  return sp_store_get_meta (store, META_SERVER_URL);
+}
+
+gint64
+sp_sync_store_get_cursor (SpStore *store)
+{
+  g_autofree char *text = sp_store_get_meta (store, META_CURSOR);
+  guint64 value = 0;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
+    return 0;
+  return (gint64) value;
+}
+
+char *
+sp_sync_store_get_last_synced (SpStore *store)
+{
+  return sp_store_get_meta (store, META_LAST_SYNCED);
+}
+
+char *
+sp_sync_store_get_last_error (SpStore *store)
+{
+  g_autofree char *text = sp_store_get_meta (store, META_LAST_ERROR);
+
+  return text != NULL && text[0] != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
+/* After a sync: when it last completed (NULL keeps the old time) and what
+ * went wrong (NULL: nothing). */
+gboolean
+sp_sync_store_set_last_result (SpStore     *store,
+                               const char  *synced_at,
+                               const char  *error_message,
+                               GError     **error)
+{
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  if ((synced_at != NULL && !sp_store_set_meta (store, META_LAST_SYNCED, synced_at, error)) ||
+      !sp_store_set_meta (store, META_LAST_ERROR, error_message ? error_message : "", error))
+    {
+      sp_store_rollback (store);
+      return FALSE;
+    }
+  return sp_store_commit (store, error);
+}
+
+/* ---- Pushing ------------------------------------------------------------- */
+
+void
+sp_sync_batch_free (SpSyncBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_free (batch->batch_id);
+  g_clear_pointer (&batch->body, json_node_unref);
+  g_free (batch);
+}
+
+typedef struct
+{
+  gint64  seq;
+  char   *op_id;
+  char   *entity;
+  char   *row_id;
+  char   *op;
+  gint64  base_rev;
+  char   *changed;
+  char   *old;
+} OutboxRow;
+
+static void
+outbox_row_free (OutboxRow *row)
+{
+  g_free (row->op_id);
+  g_free (row->entity);
+  g_free (row->row_id);
+  g_free (row->op);
+  g_free (row->changed);
+  g_free (row->old);
+  g_free (row);
+}
+
+#define OUTBOX_COLUMNS "seq, op_id, entity, row_id, op, base_rev, changed, old"
+
+static OutboxRow *
+outbox_row_from_stmt (SpStmt *stmt)
+{
+  OutboxRow *row = g_new0 (OutboxRow, 1);
+
+  row->seq = sqlite3_column_int64 (stmt, 0);
+  row->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  row->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  row->row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  row->op = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  row->base_rev = sqlite3_column_int64 (stmt, 5);
+  row->changed = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  row->old = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  return row;
+}
+
+/* The rows of one frozen batch, in the order they were written. */
+static GPtrArray *
+batch_rows (SpStore     *store,
+            const char  *batch_id,
+            GError     **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outbox_row_free);
+  int rc;
+
+  stmt = sp_store_prepare (store, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE batch_id = ?1 ORDER BY seq", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, batch_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, outbox_row_from_stmt (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+static char *
+row_practice (SpStore            *store,
+              const SpEntityInfo *info,
+              const char         *row_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT practice FROM %s WHERE id = ?1", info->table);
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, NULL);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, row_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+    return NULL;
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+}
+
+/* One op as the protocol sends it. A create names the row's practice, which
+ * the store keeps in the row rather than in the outbox. */
+static JsonNode *
+op_node (SpStore   *store,
+         OutboxRow *row)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonObject) changed = parse_object (row->changed);
+  g_autoptr(JsonObject) old = parse_object (row->old);
+  const SpEntityInfo *info = sp_entity_lookup (row->entity);
+
+  if (changed == NULL)
+    changed = json_object_new ();
+  if (old == NULL)
+    old = json_object_new ();
+  if (info != NULL && g_str_equal (row->op, "create") && !(info->flags & SP_ENTITY_CATALOGUE) &&
+      !json_object_has_member (changed, "practice"))
+    {
+      g_autofree char *practice = row_practice (store, info, row->row_id);
+
+      if (practice != NULL)
+        json_object_set_string_member (changed, "practice", practice);
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "op_id");
+  json_builder_add_string_value (builder, row->op_id);
+  json_builder_set_member_name (builder, "entity");
+  json_builder_add_string_value (builder, row->entity);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, row->row_id);
+  json_builder_set_member_name (builder, "base_rev");
+  json_builder_add_int_value (builder, row->base_rev);
+  json_builder_set_member_name (builder, "op");
+  json_builder_add_string_value (builder, row->op);
+  json_builder_set_member_name (builder, "changed");
+  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), changed));
+  json_builder_set_member_name (builder, "old");
+  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), old));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static SpSyncBatch *
+batch_from_rows (SpStore    *store,
+                 const char *batch_id,
+                 GPtrArray  *rows,
+                 gboolean    resumed)
+{
+  SpSyncBatch *batch = g_new0 (SpSyncBatch, 1);
+  g_autoptr(JsonArray) ops = json_array_new ();
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  for (guint i = 0; i < rows->len; i++)
+    json_array_add_element (ops, op_node (store, rows->pdata[i]));
+  json_object_set_array_member (body, "ops", g_steal_pointer (&ops));
+  batch->batch_id = g_strdup (batch_id);
+  batch->body = json_node_init_object (json_node_alloc (), body);
+  batch->n_ops = rows->len;
+  batch->resumed = resumed;
+  return batch;
+}
+
+/* The next batch to send, or NULL (with no error) when nothing waits. A
+ * batch frozen by an earlier attempt comes first and is resent exactly as
+ * it was, under the same id, so the server can answer it from its record.
+ * Otherwise up to @max_ops of the oldest unsent rows (and about @max_bytes
+ * of JSON, but at least one row) get a new batch id in one transaction,
+ * before anything is sent. */
+SpSyncBatch *
+sp_sync_store_next_batch (SpStore  *store,
+                          guint     max_ops,
+                          gsize     max_bytes,
+                          GError  **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *batch_id = NULL;
+  gboolean resumed = FALSE;
+  SpSyncBatch *batch;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+  g_return_val_if_fail (max_ops > 0, NULL);
+
+  if (!sp_store_begin (store, error))
+    return NULL;
+
+  {
+    g_autoptr(SpStmt) stmt = sp_store_prepare (store,
+                                               "SELECT batch_id FROM outbox WHERE batch_id IS NOT NULL "
+                                               "ORDER BY seq LIMIT 1", error);
+    if (stmt == NULL)
+      goto fail;
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        batch_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        resumed = TRUE;
+      }
+  }
+
+  if (batch_id != NULL)
+    {
+      rows = batch_rows (store, batch_id, error);
+      if (rows == NULL)
+        goto fail;
+    }
+  else
+    {
+      g_autoptr(SpStmt) stmt = NULL;
+      gsize bytes = 0;
+
+      rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outbox_row_free);
+      stmt = sp_store_prepare (store, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE batch_id IS NULL ORDER BY seq", error);
+      if (stmt == NULL)
+        goto fail;
+      while (rows->len < max_ops && sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          OutboxRow *row = outbox_row_from_stmt (stmt);
+          gsize size = strlen (row->changed) + strlen (row->old) + 256;
+
+          if (rows->len > 0 && bytes + size > max_bytes)
+            {
+              outbox_row_free (row);
+              break;
+            }
+          bytes += size;
+          g_ptr_array_add (rows, row);
+        }
+      g_clear_pointer (&stmt, sp_stmt_release);
+
+      if (rows->len == 0)
+        {
+          sp_store_rollback (store);
+          return NULL;
+        }
+
+      batch_id = sp_uuid_new ();
+      for (guint i = 0; i < rows->len; i++)
+        {
+          OutboxRow *row = rows->pdata[i];
+          g_autoptr(SpStmt) update = sp_store_prepare (store, "UPDATE outbox SET batch_id = ?1 WHERE seq = ?2", error);
+
+          if (update == NULL)
+            goto fail;
+          sqlite3_bind_text (update, 1, batch_id, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (update, 2, row->seq);
+          if (!sp_store_step_done (store, update, error))
+            goto fail;
+        }
+    }
+
+  batch = batch_from_rows (store, batch_id, rows, resumed);
+  if (!sp_store_commit (store, error))
+    {
+      sp_sync_batch_free (batch);
+      return NULL;
+    }
+  return batch;
+
+fail:
+  sp_store_rollback (store);
+  return NULL;
+}
+
+gint64
+sp_sync_store_count_unsent (SpStore *store)
+{
+  g_return_val_if_fail (SP_IS_STORE (store), -1);
+  return query_count (store, "SELECT count(*) FROM outbox");
+}
+
+static gboolean
+delete_outbox_row (SpStore  *store,
+                   gint64    seq,
+                   GError  **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, "DELETE FROM outbox WHERE seq = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  return sp_store_step_done (store, stmt, error);
+}
+
+static gboolean
+record_rejected (SpStore     *store,
+                 OutboxRow   *row,
+                 const char  *reason,
+                 GError     **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autofree char *now = sp_store_now (store);
+
+  stmt = sp_store_prepare (store,
+                           "INSERT INTO rejected_change (op_id, entity, row_id, op, base_rev, changed, old, reason, rejected_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                           "ON CONFLICT (op_id) DO UPDATE SET reason = excluded.reason, rejected_at = excluded.rejected_at",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, row->op_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, row->entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, row->row_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, row->op, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, row->base_rev);
+  sqlite3_bind_text (stmt, 6, row->changed, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, row->old, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 8, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 9, now, -1, SQLITE_TRANSIENT);
+  return sp_store_step_done (store, stmt, error) && delete_outbox_row (store, row->seq, error);
+}
+
+/* Keeps a conflict for the user, merged with one already open on the same
+ * row: the fields add up, my later values win, theirs is the newest. */
+static gboolean
+record_conflict (SpStore     *store,
+                 const char  *entity,
+                 const char  *row_id,
+                 JsonObject  *mine,
+                 GStrv        fields,
+                 JsonObject  *theirs,
+                 gint64       server_rev,
+                 const char  *reason,
+                 GError     **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(JsonObject) all_mine = json_object_new ();
+  g_autoptr(GStrvBuilder) all_fields = g_strv_builder_new ();
+  g_auto(GStrv) fields_out = NULL;
+  g_autofree char *mine_text = NULL;
+  g_autofree char *fields_text = NULL;
+  g_autofree char *theirs_text = NULL;
+  g_autofree char *now = sp_store_now (store);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonObject) old_theirs = NULL;
+  gint64 old_server_rev = -1;
+  GStrv old_fields = NULL;
+
+  stmt = sp_store_prepare (store, "SELECT fields, mine, theirs, server_rev FROM conflict WHERE entity = ?1 AND row_id = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) old_mine = parse_object ((const char *) sqlite3_column_text (stmt, 1));
+
+      old_fields = strv_from_text ((const char *) sqlite3_column_text (stmt, 0));
+      old_theirs = parse_object ((const char *) sqlite3_column_text (stmt, 2));
+      old_server_rev = sqlite3_column_int64 (stmt, 3);
+      if (old_mine != NULL)
+        {
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *node;
+
+          json_object_iter_init (&iter, old_mine);
+          while (json_object_iter_next (&iter, &name, &node))
+            json_object_set_member (all_mine, name, json_node_copy (node));
+        }
+    }
+  g_clear_pointer (&stmt, sp_stmt_release);
+
+  if (mine != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
+
+      json_object_iter_init (&iter, mine);
+      while (json_object_iter_next (&iter, &name, &node))
+        json_object_set_member (all_mine, name, json_node_copy (node));
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      GStrv list = pass == 0 ? old_fields : fields;
+
+      for (guint i = 0; list != NULL && list[i] != NULL; i++)
+        if (g_hash_table_add (seen, list[i]))
+          g_strv_builder_add (all_fields, list[i]);
+    }
+  fields_out = g_strv_builder_end (all_fields);
+  fields_text = strv_to_json_text ((const char * const *) fields_out);
+  g_strfreev (old_fields);
+
+  /* Theirs only ever moves forward. */
+  if (old_theirs != NULL && (theirs == NULL || old_server_rev > server_rev))
+    {
+      theirs = old_theirs;
+      server_rev = old_server_rev;
+    }
+  mine_text = object_to_text (all_mine);
+  theirs_text = theirs != NULL ? object_to_text (theirs) : NULL;
+
+  stmt = sp_store_prepare (store,
+                           "INSERT INTO conflict (entity, row_id, fields, mine, theirs, server_rev, reason, detected_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                           "ON CONFLICT (entity, row_id) DO UPDATE SET fields = excluded.fields, mine = excluded.mine, "
+                           "theirs = excluded.theirs, server_rev = excluded.server_rev, reason = excluded.reason, "
+                           "detected_at = excluded.detected_at", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, fields_text, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, mine_text, -1, SQLITE_TRANSIENT);
+  if (theirs_text != NULL)
+    sqlite3_bind_text (stmt, 5, theirs_text, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 6, server_rev);
+  if (reason != NULL)
+    sqlite3_bind_text (stmt, 7, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 8, now, -1, SQLITE_TRANSIENT);
+  return sp_store_step_done (store, stmt, error);
+}
+
+static gboolean
+set_row_rev (SpStore             *store,
+             const SpEntityInfo  *info,
+             const char          *row_id,
+             gint64               rev,
+             GError             **error)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE %s SET rev = ?1 WHERE id = ?2 AND rev < ?1", info->table);
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rev);
+  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
+  return sp_store_step_done (store, stmt, error);
+}
+
+static gboolean
+apply_applied (SpStore     *store,
+               OutboxRow   *row,
+               JsonObject  *result,
+               GError     **error)
+{
+  const SpEntityInfo *info = sp_entity_lookup (row->entity);
+  gint64 rev = 0;
+
+  /* The server applied my op on exactly the row I had (rev = base + 1):
+   * the local row is now that revision, and my later unsent changes to it
+   * build on it. Otherwise the server merged others' changes in, which this
+   * desk has not seen yet: the rev stays until the pull brings the whole
+   * row, so a change made meanwhile is still merged field by field. */
+  if (info != NULL && member_int (result, "rev", &rev) && rev == row->base_rev + 1)
+    {
+      g_autoptr(SpStmt) stmt = NULL;
+
+      if (!set_row_rev (store, info, row->row_id, rev, error))
+        return FALSE;
+      stmt = sp_store_prepare (store,
+                               "UPDATE outbox SET base_rev = ?1 WHERE entity = ?2 AND row_id = ?3 "
+                               "AND batch_id IS NULL AND base_rev = ?4", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rev);
+      sqlite3_bind_text (stmt, 2, row->entity, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, row->row_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 4, row->base_rev);
+      if (!sp_store_step_done (store, stmt, error))
+        return FALSE;
+    }
+  return delete_outbox_row (store, row->seq, error);
+}
+
+static gboolean
+apply_conflict (SpStore     *store,
+                OutboxRow   *row,
+                JsonObject  *result,
+                GError     **error)
+{
+  g_autoptr(JsonObject) mine = parse_object (row->changed);
+  g_auto(GStrv) fields = strv_from_node (json_object_get_member (result, "fields"));
+  JsonNode *server_row = json_object_get_member (result, "server_row");
+  JsonObject *theirs = NULL;
+  gint64 server_rev = 0;
+
+  if (server_row != NULL && JSON_NODE_HOLDS_OBJECT (server_row))
+    {
+      theirs = json_node_get_object (server_row);
+      member_int (theirs, "rev", &server_rev);
+    }
+  if (g_str_equal (row->op, "delete") && mine != NULL)
+    json_object_set_boolean_member (mine, "deleted", TRUE);
+
+  return record_conflict (store, row->entity, row->row_id, mine, fields, theirs, server_rev, NULL, error) &&
+         delete_outbox_row (store, row->seq, error);
+}
+
+static void
+set_answer_error (GError     **error,
+                  const char  *detail)
+{
+  g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+               _("The server’s answer to the changes sent could not be read (%s). "
+                 "Nothing was lost: the changes will be sent again."), detail);
+}
+
+/* Applies the server's answer to one batch, in one transaction: applied
+ * ops leave the outbox, conflicts are kept for the user, refused changes
+ * are kept with the server's reason. An op the answer does not mention is
+ * unfrozen, to go again in a later batch. */
+gboolean
+sp_sync_store_apply_results (SpStore       *store,
+                             const char    *batch_id,
+                             JsonNode      *answer,
+                             SpSyncCounts  *counts,
+                             GError       **error)
+{
+  g_autoptr(GHashTable) results = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) rows = NULL;
+  JsonArray *array;
+  JsonNode *node;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (batch_id != NULL && answer != NULL, FALSE);
+
+  if (!JSON_NODE_HOLDS_OBJECT (answer) ||
+      (node = json_object_get_member (json_node_get_object (answer), "results")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      set_answer_error (error, _("no list of results"));
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      const char *op_id;
+      const char *status;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e) ||
+          (op_id = member_string (json_node_get_object (e), "op_id")) == NULL ||
+          (status = member_string (json_node_get_object (e), "status")) == NULL ||
+          (!g_str_equal (status, "applied") && !g_str_equal (status, "conflict") &&
+           !g_str_equal (status, "rejected")))
+        {
+          set_answer_error (error, _("a result without an op or a known status"));
+          return FALSE;
+        }
+      g_hash_table_insert (results, (gpointer) op_id, json_node_get_object (e));
+    }
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  rows = batch_rows (store, batch_id, error);
+  if (rows == NULL)
+    goto fail;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      OutboxRow *row = rows->pdata[i];
+      JsonObject *result = g_hash_table_lookup (results, row->op_id);
+      const char *status = result ? member_string (result, "status") : NULL;
+
+      if (status == NULL)
+        {
+          g_autoptr(SpStmt) stmt = sp_store_prepare (store, "UPDATE outbox SET batch_id = NULL WHERE seq = ?1", error);
+
+          if (stmt == NULL)
+            goto fail;
+          sqlite3_bind_int64 (stmt, 1, row->seq);
+          if (!sp_store_step_done (store, stmt, error))
+            goto fail;
+        }
+      else if (g_str_equal (status, "applied"))
+        {
+          if (!apply_applied (store, row, result, error))
+            goto fail;
+          if (counts != NULL)
+            counts->pushed++;
+        }
+      else if (g_str_equal (status, "conflict"))
+        {
+          if (!apply_conflict (store, row, result, error))
+            goto fail;
+          if (counts != NULL)
+            counts->conflicts++;
+        }
+      else
+        {
+          const char *reason = member_string (result, "reason");
+
+          if (!record_rejected (store, row, reason ? reason : _("The server refused this change and gave no reason."),
+                                error))
+            goto fail;
+          if (counts != NULL)
+            counts->rejected++;
+        }
+    }
+  return sp_store_commit (store, error);
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* The server refused the whole batch (the account may not write): every op
+ * in it is kept as refused, with the server's words, and leaves the outbox. */
+gboolean
+sp_sync_store_reject_batch (SpStore       *store,
+                            const char    *batch_id,
+                            const char    *reason,
+                            SpSyncCounts  *counts,
+                            GError       **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  rows = batch_rows (store, batch_id, error);
+  if (rows == NULL)
+    goto fail;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      if (!record_rejected (store, rows->pdata[i], reason, error))
+        goto fail;
+      if (counts != NULL)
+        counts->rejected++;
+    }
+  return sp_store_commit (store, error);
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* The server refused a whole batch because of one op it named, and stored
+ * nothing of it: that op is kept as refused, and the others are unfrozen to
+ * go again in a new batch. FALSE with no error when @op_id is not in the
+ * batch. */
+gboolean
+sp_sync_store_reject_op (SpStore       *store,
+                         const char    *batch_id,
+                         const char    *op_id,
+                         const char    *reason,
+                         SpSyncCounts  *counts,
+                         GError       **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  rows = batch_rows (store, batch_id, error);
+  if (rows == NULL)
+    goto fail;
+  for (guint i = 0; i < rows->len && !found; i++)
+    {
+      OutboxRow *row = rows->pdata[i];
+
+      if (g_strcmp0 (row->op_id, op_id) != 0)
+        continue;
+      if (!record_rejected (store, row, reason, error))
+        goto fail;
+      found = TRUE;
+    }
+  if (!found)
+    {
+      sp_store_rollback (store);
+      return FALSE;
+    }
+  if (!exec_text (store, "UPDATE outbox SET batch_id = NULL WHERE batch_id = ?1", batch_id, NULL, error))
+    goto fail;
+  if (!sp_store_commit (store, error))
+    return FALSE;
+  if (counts != NULL)
+    counts->rejected++;
+  return TRUE;
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* ---- Pulling ------------------------------------------------------------- */
+
+static void
+sync_change_free (SpSyncChange *change)
+{
+  g_free (change->id);
+  g_clear_pointer (&change->data, json_object_unref);
+  g_free (change);
+}
+
+void
+sp_sync_page_free (SpSyncPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->changes, g_ptr_array_unref);
+  g_free (page);
+}
+
+static gboolean
+bad_page (GError     **error,
+          const char  *detail)
+{
+  g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+               _("The server’s list of changes could not be read (%s). Nothing was changed here."),
+               detail);
+  return FALSE;
+}
+
+static SpSyncChange *
+decode_change (JsonNode  *node,
+               gint64     after_seq,
+               GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object;
+  const char *entity;
+  const char *id;
+  JsonNode *deleted;
+  JsonNode *data;
+  SpSyncChange *change;
+  gpointer record;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      bad_page (error, _("a change is not an object"));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  change = g_new0 (SpSyncChange, 1);
+
+  entity = member_string (object, "entity");
+  id = member_string (object, "id");
+  deleted = json_object_get_member (object, "deleted");
+  data = json_object_get_member (object, "data");
+  if (entity == NULL || (change->info = sp_entity_lookup (entity)) == NULL)
+    {
+      bad_page (error, _("a change of a kind of record this version does not know; update Signpost"));
+      goto fail;
+    }
+  if (id == NULL || !sp_uuid_is_valid (id))
+    {
+      bad_page (error, _("a change without a valid id"));
+      goto fail;
+    }
+  change->id = g_strdup (id);
+  if (!member_int (object, "rev", &change->rev) || change->rev < 0 ||
+      !member_int (object, "seq", &change->seq) || change->seq <= after_seq)
+    {
+      bad_page (error, _("a change without a revision, or out of order"));
+      goto fail;
+    }
+  if (deleted != NULL && (!JSON_NODE_HOLDS_VALUE (deleted) || json_node_get_value_type (deleted) != G_TYPE_BOOLEAN))
+    {
+      bad_page (error, _("a change whose “deleted” is not true or false"));
+      goto fail;
+    }
+  change->deleted = deleted != NULL && json_node_get_boolean (deleted);
+
+  if (data == NULL || JSON_NODE_HOLDS_NULL (data))
+    {
+      if (!change->deleted)
+        {
+          bad_page (error, _("a change without its record"));
+          goto fail;
+        }
+      return change;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (data))
+    {
+      bad_page (error, _("a change whose record is not an object"));
+      goto fail;
+    }
+
+  /* Checked in full now, so a bad page is refused before anything is written. */
+  record = sp_record_from_json (change->info, json_node_get_object (data), TRUE, &local_error);
+  if (record == NULL)
+    {
+      bad_page (error, local_error->message);
+      goto fail;
+    }
+  if (g_strcmp0 (((SpRecord *) record)->id, id) != 0 ||
+      ((change->info->flags & SP_ENTITY_PATIENT) && !sp_ods_code_is_valid (((SpRecord *) record)->practice)) ||
+      ((SpRecord *) record)->updated_at == NULL || ((SpRecord *) record)->updated_by == NULL)
+    {
+      sp_record_free (change->info, record);
+      bad_page (error, _("a record whose id, practice or update time does not fit"));
+      goto fail;
+    }
+  ((SpRecord *) record)->rev = change->rev;
+  ((SpRecord *) record)->deleted = change->deleted;
+  change->data = sp_record_to_json (change->info, record);
+  sp_record_free (change->info, record);
+  return change;
+
+fail:
+  sync_change_free (change);
+  return NULL;
+}
+
+/* Reads one GET /v1/changes answer, checking all of it: a page that is not
+ * what the protocol says is refused whole, before anything is written. */
+SpSyncPage *
+sp_sync_page_decode (const char  *data,
+                     gsize        length,
+                     gint64       since,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(SpSyncPage) page = g_new0 (SpSyncPage, 1);
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *root;
+  JsonNode *changes;
+  JsonNode *more;
+  gint64 seq = since;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length > G_MAXSSIZE || !json_parser_load_from_data (parser, data ? data : "", (gssize) length, &local_error))
+    {
+      bad_page (error, local_error ? local_error->message : _("too long"));
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      bad_page (error, _("not an object"));
+      return NULL;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  changes = json_object_get_member (root, "changes");
+  more = json_object_get_member (root, "more");
+  if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) ||
+      !member_int (root, "last_seq", &page->last_seq) ||
+      (more != NULL && (!JSON_NODE_HOLDS_VALUE (more) || json_node_get_value_type (more) != G_TYPE_BOOLEAN)))
+    {
+      bad_page (error, _("no changes, last_seq or more"));
+      return NULL;
+    }
+  page->more = more != NULL && json_node_get_boolean (more);
+
+  page->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_change_free);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (changes)); i++)
+    {
+      SpSyncChange *change = decode_change (json_array_get_element (json_node_get_array (changes), i), seq, error);
+
+      if (change == NULL)
+        return NULL;
+      seq = change->seq;
+      g_ptr_array_add (page->changes, change);
+    }
+  /* The cursor never runs ahead of the data, and never goes back. */
+  if (page->last_seq < seq || (page->changes->len == 0 && page->last_seq < since))
+    {
+      bad_page (error, _("last_seq is behind its changes"));
+      return NULL;
+    }
+  if (page->more && page->last_seq <= since)
+    {
+      bad_page (error, _("more changes promised, but none given"));
+      return NULL;
+    }
+  return g_steal_pointer (&page);
+}
+
+static gboolean
+has_pending (SpStore    *store,
+             const char *entity,
+             const char *row_id)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store,
+                                             "SELECT 1 FROM outbox WHERE entity = ?1 AND row_id = ?2 LIMIT 1",
+                                             NULL);
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* A newer server row for a row in conflict: refresh "theirs", so that
+ * keeping theirs or mine is decided against what the server holds now. */
+static gboolean
+refresh_conflict (SpStore       *store,
+                  SpSyncChange  *change,
+                  gboolean      *open,
+                  GError       **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store,
+                                             "SELECT server_rev FROM conflict WHERE entity = ?1 AND row_id = ?2",
+                                             error);
+  gint64 server_rev;
+  g_autofree char *theirs = NULL;
+
+  *open = FALSE;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, change->info->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, change->id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return TRUE;
+  *open = TRUE;
+  server_rev = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sp_stmt_release);
+  if (change->rev <= server_rev || change->data == NULL)
+    return TRUE;
+
+  theirs = object_to_text (change->data);
+  stmt = sp_store_prepare (store, "UPDATE conflict SET theirs = ?1, server_rev = ?2 WHERE entity = ?3 AND row_id = ?4",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, theirs, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, change->rev);
+  sqlite3_bind_text (stmt, 3, change->info->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, change->id, -1, SQLITE_TRANSIENT);
+  return sp_store_step_done (store, stmt, error);
+}
+
+/* The local row's rev, or -1 when there is none. */
+static gint64
+local_rev (SpStore            *store,
+           const SpEntityInfo *info,
+           const char         *id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT rev FROM %s WHERE id = ?1", info->table);
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, NULL);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Why a server row cannot be stored here, in words the user can act on.
+ * The one clash a desk meets in practice: the same person recorded on two
+ * desks before either synced. */
+static char *
+clash_reason (SpStore      *store,
+              SpSyncChange *change,
+              const char   *detail)
+{
+  const char *nhs_number = member_string (change->data, "nhs_number");
+  g_autoptr(SpStmt) stmt = NULL;
+
+  if (change->info == &sp_entity_patient && nhs_number != NULL)
+    stmt = sp_store_prepare (store,
+                             "SELECT given_name, family_name FROM patient WHERE practice = ?1 AND nhs_number = ?2 "
+                             "AND deleted = 0 AND id <> ?3", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, member_string (change->data, "practice"), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, nhs_number, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, change->id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        return g_strdup_printf (_("%s %s, recorded on this desk, has the same NHS number as %s %s from the server. "
+                                  "If they are the same person, remove the record made here and keep the "
+                                  "server’s."),
+                                (const char *) sqlite3_column_text (stmt, 0),
+                                (const char *) sqlite3_column_text (stmt, 1),
+                                member_string (change->data, "given_name"),
+                                member_string (change->data, "family_name"));
+    }
+  return g_strdup (detail);
+}
+
+static gboolean
+apply_change (SpStore       *store,
+              SpSyncChange  *change,
+              SpSyncCounts  *counts,
+              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *reason = NULL;
+  gboolean conflict_open = FALSE;
+  gboolean fresh;
+  gint64 rev;
+
+  if (change->data != NULL &&
+      !row_visible (store, change->info, member_string (change->data, "practice")))
+    {
+      g_debug ("Skipped a %s of a practice this account is not granted", change->info->name);
+      return TRUE;
+    }
+
+  /* A row with my change pending or in conflict is the push's to decide. */
+  if (!refresh_conflict (store, change, &conflict_open, error))
+    return FALSE;
+  if (conflict_open || has_pending (store, change->info->name, change->id))
+    {
+      counts->skipped++;
+      return TRUE;
+    }
+
+  /* A row at the same revision is written again all the same (the
+   * server's update time and author), but is nothing new to count. */
+  rev = local_rev (store, change->info, change->id);
+  if (rev > change->rev)
+    return TRUE;
+  fresh = rev < change->rev;
+
+  if (change->data == NULL)
+    {
+      g_autofree char *sql = g_strdup_printf ("UPDATE %s SET deleted = 1, rev = ?1 WHERE id = ?2", change->info->table);
+      g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, change->rev);
+      sqlite3_bind_text (stmt, 2, change->id, -1, SQLITE_TRANSIENT);
+      if (!sp_store_step_done (store, stmt, error))
+        return FALSE;
+      counts->pulled += fresh;
+      return TRUE;
+    }
+
+  /* A row this desk cannot hold as it is (say the same NHS number as a
+   * patient recorded here and not yet synced) does not stop the sync: it is
+   * kept as a conflict, with the reason, for the user to sort out. */
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  if (!sp_store_write_row (store, change->info, change->data, &local_error))
+    {
+      sp_store_rollback (store);
+      if (!g_error_matches (local_error, SP_ERROR, SP_ERROR_CONSTRAINT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      reason = clash_reason (store, change, local_error->message);
+      if (!record_conflict (store, change->info->name, change->id, NULL, NULL, change->data, change->rev,
+                            reason, error))
+        return FALSE;
+      counts->conflicts++;
+      return TRUE;
+    }
+  if (!sp_store_commit (store, error))
+    return FALSE;
+  counts->pulled += fresh;
+  return TRUE;
+}
+
+/* Applies one page of changes and its cursor in one transaction: after a
+ * crash the cursor never points past a change that is not here. */
+gboolean
+sp_sync_store_apply_page (SpStore       *store,
+                          SpSyncPage    *page,
+                          SpSyncCounts  *counts,
+                          GError       **error)
+{
+  SpSyncCounts page_counts = { 0, };
+  g_autofree char *cursor = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (page != NULL, FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  for (guint i = 0; i < page->changes->len; i++)
+    if (!apply_change (store, page->changes->pdata[i], &page_counts, error))
+      goto fail;
+  if (page->last_seq > sp_sync_store_get_cursor (store))
+    {
+      cursor = g_strdup_printf ("%" G_GINT64_FORMAT, page->last_seq);
+      if (!sp_store_set_meta (store, META_CURSOR, cursor, error))
+        goto fail;
+    }
+  if (!sp_store_commit (store, error))
+    return FALSE;
+
+  if (counts != NULL)
+    {
+      counts->pulled += page_counts.pulled;
+      counts->skipped += page_counts.skipped;
+      counts->conflicts += page_counts.conflicts;
+      counts->pages++;
+    }
+  return TRUE;
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* ---- Conflicts ----------------------------------------------------------- */
+
+void
+sp_conflict_free (SpConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->entity);
+  g_free (conflict->row_id);
+  g_strfreev (conflict->fields);
+  g_clear_pointer (&conflict->mine, json_object_unref);
+  g_clear_pointer (&conflict->theirs, json_object_unref);
+  g_free (conflict->reason);
+  g_free (conflict->detected_at);
+  g_free (conflict);
+}
+
+#define CONFLICT_COLUMNS "id, entity, row_id, fields, mine, theirs, server_rev, reason, detected_at"
+
+static SpConflict *
+conflict_from_stmt (SpStmt *stmt)
+{
+  SpConflict *conflict = g_new0 (SpConflict, 1);
+
+  conflict->id = sqlite3_column_int64 (stmt, 0);
+  conflict->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  conflict->row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  conflict->fields = strv_from_text ((const char *) sqlite3_column_text (stmt, 3));
+  conflict->mine = parse_object ((const char *) sqlite3_column_text (stmt, 4));
+  if (conflict->mine == NULL)
+    conflict->mine = json_object_new ();
+  conflict->theirs = parse_object ((const char *) sqlite3_column_text (stmt, 5));
+  conflict->server_rev = sqlite3_column_int64 (stmt, 6);
+  conflict->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  conflict->detected_at = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+  return conflict;
+}
+
+/* Patient data never crosses to a practice the user is not granted: nor do
+ * the conflicts that hold it. */
+static gboolean
+conflict_visible (SpStore    *store,
+                  SpConflict *conflict)
+{
+  const SpEntityInfo *info = sp_entity_lookup (conflict->entity);
+  const char *practice = NULL;
+
+  if (info == NULL)
+    return FALSE;
+  if (conflict->theirs != NULL)
+    practice = member_string (conflict->theirs, "practice");
+  if (practice == NULL)
+    {
+      g_autofree char *local = row_practice (store, info, conflict->row_id);
+      return row_visible (store, info, local);
+    }
+  return row_visible (store, info, practice);
+}
+
+GPtrArray *
+sp_sync_store_list_conflicts (SpStore  *store,
+                              GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_conflict_free);
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  stmt = sp_store_prepare (store, "SELECT " CONFLICT_COLUMNS " FROM conflict ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, conflict_from_stmt (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return NULL;
+    }
+  g_clear_pointer (&stmt, sp_stmt_release);
+  for (guint i = list->len; i > 0; i--)
+    if (!conflict_visible (store, list->pdata[i - 1]))
+      g_ptr_array_remove_index (list, i - 1);
+  return g_steal_pointer (&list);
+}
+
+SpConflict *
+sp_sync_store_get_conflict (SpStore  *store,
+                            gint64    id,
+                            GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  SpConflict *conflict = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  stmt = sp_store_prepare (store, "SELECT " CONFLICT_COLUMNS " FROM conflict WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    conflict = conflict_from_stmt (stmt);
+  g_clear_pointer (&stmt, sp_stmt_release);
+  if (conflict != NULL && !conflict_visible (store, conflict))
+    g_clear_pointer (&conflict, sp_conflict_free);
+  if (conflict == NULL)
+    g_set_error (error, SP_ERROR, SP_ERROR_NOT_FOUND,
+                 _("There is no conflict number %" G_GINT64_FORMAT " waiting: it may have been resolved already."),
+                 id);
+  return conflict;
+}
+
+gint64
+sp_sync_store_count_conflicts (SpStore *store)
+{
+  g_autoptr(GPtrArray) list = sp_sync_store_list_conflicts (store, NULL);
+
+  return list != NULL ? (gint64) list->len : -1;
+}
+
+static gboolean
+delete_conflict (SpStore  *store,
+                 gint64    id,
+                 GError  **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, "DELETE FROM conflict WHERE id = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  return sp_store_step_done (store, stmt, error);
+}
+
+/* Writes the server's row here as it is, with no outbox entry. */
+static gboolean
+write_theirs (SpStore             *store,
+              const SpEntityInfo  *info,
+              SpConflict          *conflict,
+              GError             **error)
+{
+  g_autoptr(JsonObject) row = NULL;
+  gpointer record;
+
+  if (conflict->theirs == NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                           _("The server’s version of this record is not known yet. Sync, then try again."));
+      return FALSE;
+    }
+  record = sp_record_from_json (info, conflict->theirs, FALSE, error);
+  if (record == NULL)
+    return FALSE;
+  if (g_strcmp0 (((SpRecord *) record)->id, conflict->row_id) != 0)
+    {
+      sp_record_free (info, record);
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                           _("The server’s version of this record is for another record."));
+      return FALSE;
+    }
+  ((SpRecord *) record)->rev = conflict->server_rev;
+  row = sp_record_to_json (info, record);
+  sp_record_free (info, record);
+  return sp_store_write_row (store, info, row, error);
+}
+
+static gboolean
+delete_unsent (SpStore     *store,
+               const char  *entity,
+               const char  *row_id,
+               GError     **error)
+{
+  return exec_text (store, "DELETE FROM outbox WHERE entity = ?1 AND row_id = ?2 AND batch_id IS NULL",
+                    entity, row_id, error);
+}
+
+typedef enum
+{
+  RESOLVE_KEEP_THEIRS,
+  RESOLVE_KEEP_MINE,
+  RESOLVE_EDIT,
+} Resolution;
+
+static gboolean
+resolve (SpStore     *store,
+         gint64       conflict_id,
+         Resolution   how,
+         gpointer     merged,
+         GError     **error)
+{
+  g_autoptr(SpConflict) conflict = NULL;
+  const SpEntityInfo *info;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  conflict = sp_sync_store_get_conflict (store, conflict_id, error);
+  if (conflict == NULL)
+    goto fail;
+  info = sp_entity_lookup (conflict->entity);
+  g_assert (info != NULL);
+
+  if (how != RESOLVE_KEEP_THEIRS)
+    {
+      /* Mine (or the merge) goes through the same checks as any edit. */
+      g_autofree char *practice = conflict->theirs ? g_strdup (member_string (conflict->theirs, "practice"))
+                                                   : row_practice (store, info, conflict->row_id);
+      SpRecord probe = { .practice = practice };
+
+      if (!sp_store_check_write (store, info, &probe, error))
+        goto fail;
+    }
+
+  if (!write_theirs (store, info, conflict, error))
+    goto fail;
+
+  switch (how)
+    {
+    case RESOLVE_KEEP_THEIRS:
+      if (!delete_unsent (store, conflict->entity, conflict->row_id, error))
+        goto fail;
+      break;
+
+    case RESOLVE_KEEP_MINE:
+      {
+        g_autoptr(JsonObject) values = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *node;
+        gboolean removing = FALSE;
+        gpointer record;
+        gboolean ok;
+
+        /* My values over theirs, queued as a new change on the server's
+         * revision: the server takes it as it stands. */
+        json_object_iter_init (&iter, conflict->theirs);
+        while (json_object_iter_next (&iter, &name, &node))
+          json_object_set_member (values, name, json_node_copy (node));
+        json_object_iter_init (&iter, conflict->mine);
+        while (json_object_iter_next (&iter, &name, &node))
+          {
+            if (g_str_equal (name, "deleted"))
+              removing = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+                         json_node_get_boolean (node);
+            else if (g_strv_contains ((const char * const []) { "id", "practice", "rev", "updated_at", "updated_by", NULL },
+                                      name))
+              continue;
+            else if (sp_entity_find_column (info, name) != NULL)
+              json_object_set_member (values, name, json_node_copy (node));
+          }
+
+        if (removing)
+          ok = sp_store_remove (store, info, conflict->row_id, error);
+        else
+          {
+            record = sp_record_from_json (info, values, FALSE, error);
+            if (record == NULL)
+              goto fail;
+            ((SpRecord *) record)->deleted = FALSE;
+            ok = sp_store_save (store, info, record, error);
+            sp_record_free (info, record);
+          }
+        if (!ok)
+          goto fail;
+        break;
+      }
+
+    case RESOLVE_EDIT:
+      if (g_strcmp0 (((SpRecord *) merged)->id, conflict->row_id) != 0)
+        {
+          g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
+                               _("The merged record is not the record in conflict."));
+          goto fail;
+        }
+      if (!sp_store_save (store, info, merged, error))
+        goto fail;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!delete_conflict (store, conflict->id, error))
+    goto fail;
+  return sp_store_commit (store, error);
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* Keeps the server's version: written here as it is, nothing to send. */
+gboolean
+sp_sync_store_keep_theirs (SpStore  *store,
+                           gint64    conflict_id,
+                           GError  **error)
+{
+  return resolve (store, conflict_id, RESOLVE_KEEP_THEIRS, NULL, error);
+}
+
+/* Keeps my values: queued again as a change on the server's revision. */
+gboolean
+sp_sync_store_keep_mine (SpStore  *store,
+                         gint64    conflict_id,
+                         GError  **error)
+{
+  return resolve (store, conflict_id, RESOLVE_KEEP_MINE, NULL, error);
+}
+
+/* Keeps a record the user put together from both: saved as a change on
+ * the server's revision. */
+gboolean
+sp_sync_store_resolve_edit (SpStore   *store,
+                            gint64     conflict_id,
+                            gpointer   merged_record,
+                            GError   **error)
+{
+  g_return_val_if_fail (merged_record != NULL, FALSE);
+  return resolve (store, conflict_id, RESOLVE_EDIT, merged_record, error);
+}
+
+/* ---- Refused changes ----------------------------------------------------- */
+
+void
+sp_rejected_change_free (SpRejectedChange *change)
+{
+  if (change == NULL)
+    return;
+  g_free (change->op_id);
+  g_free (change->entity);
+  g_free (change->row_id);
+  g_free (change->op);
+  g_clear_pointer (&change->changed, json_object_unref);
+  g_free (change->reason);
+  g_free (change->rejected_at);
+  g_free (change);
+}
+
+GPtrArray *
+sp_sync_store_list_rejected (SpStore  *store,
+                             GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_rejected_change_free);
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  stmt = sp_store_prepare (store,
+                           "SELECT id, op_id, entity, row_id, op, changed, reason, rejected_at "
+                           "FROM rejected_change ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      SpRejectedChange *change = g_new0 (SpRejectedChange, 1);
+
+      change->id = sqlite3_column_int64 (stmt, 0);
+      change->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      change->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      change->row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      change->op = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      change->changed = parse_object ((const char *) sqlite3_column_text (stmt, 5));
+      if (change->changed == NULL)
+        change->changed = json_object_new ();
+      change->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+      change->rejected_at = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      g_ptr_array_add (list, change);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gint64
+sp_sync_store_count_rejected (SpStore *store)
+{
+  g_return_val_if_fail (SP_IS_STORE (store), -1);
+  return query_count (store, "SELECT count(*) FROM rejected_change");
+}
+
+static gboolean
+check_rejected_exists (SpStore  *store,
+                       gint64    id,
+                       GError  **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, "SELECT 1 FROM rejected_change WHERE id = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    return TRUE;
+  g_set_error (error, SP_ERROR, SP_ERROR_NOT_FOUND,
+               _("There is no refused change number %" G_GINT64_FORMAT "."), id);
+  return FALSE;
+}
+
+/* The user has read why: the note goes. */
+gboolean
+sp_sync_store_dismiss_rejected (SpStore  *store,
+                                gint64    id,
+                                GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!check_rejected_exists (store, id, error))
+    return FALSE;
+  stmt = sp_store_prepare (store, "DELETE FROM rejected_change WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  return sp_store_step_done (store, stmt, error);
+}
+
+/* Sends a refused change again (say after an admin fixed the account), as a
+ * new op with the same values and the revision it was based on. */
+gboolean
+sp_sync_store_retry_rejected (SpStore  *store,
+                              gint64    id,
+                              GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autofree char *op_id = sp_uuid_new ();
+  g_autofree char *now = sp_store_now (store);
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  if (!check_rejected_exists (store, id, error))
+    goto fail;
+  stmt = sp_store_prepare (store,
+                           "INSERT INTO outbox (op_id, entity, row_id, op, base_rev, changed, old, created_at) "
+                           "SELECT ?1, entity, row_id, op, base_rev, changed, old, ?2 FROM rejected_change WHERE id = ?3",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, op_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, id);
+  if (!sp_store_step_done (store, stmt, error))
+    goto fail;
+  g_clear_pointer (&stmt, sp_stmt_release);
+  stmt = sp_store_prepare (store, "DELETE FROM rejected_change WHERE id = ?1", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!sp_store_step_done (store, stmt, error))
+    goto fail;
+  return sp_store_commit (store, error);
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}

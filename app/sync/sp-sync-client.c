@@ -1,0 +1,1418 @@
+/* sp-sync-client.c — signing in to a Signpost server and syncing a desk
+ *
+ * The protocol is docs/sync-protocol.md. A sync pushes the outbox in frozen
+ * batches, then pulls pages of changes by cursor. It runs in a worker
+ * thread with its own SpStore on the same file (an SpStore is not
+ * thread-safe) and its own SoupSession, so the UI thread never waits on
+ * the network or on SQLite; the status properties change on the thread
+ * that owns the client, when the sync ends.
+ *
+ * Transient failures (no connection, 5xx, 408) are retried with capped
+ * exponential backoff and jitter, a bounded number of times; a 4xx is
+ * never retried. Nothing a failure or a cancellation interrupts is lost:
+ * a batch is frozen before it is first sent, so it is resent as it was
+ * and the server applies it once; a page is applied with its cursor in
+ * one transaction.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "sp-sync"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "sp-error.h"
+#include "sp-store-private.h"
+#include "sp-sync-client-private.h"
+#include "sp-validate.h"
+
+#define DEFAULT_BATCH_SIZE     200
+#define DEFAULT_PAGE_SIZE      500
+#define MAX_BATCH_BYTES        (2 * 1024 * 1024)
+#define DEFAULT_ATTEMPTS       6
+#define DEFAULT_FIRST_DELAY_MS 1000
+#define DEFAULT_MAX_DELAY_MS   60000
+/* Under the server's 30 s silence and 60 s idle limits. */
+#define IO_TIMEOUT_S           25
+#define IDLE_TIMEOUT_S         50
+
+G_DEFINE_QUARK (sp-sync-error-quark, sp_sync_error)
+
+G_DEFINE_ENUM_TYPE (SpSyncState, sp_sync_state,
+  G_DEFINE_ENUM_VALUE (SP_SYNC_STATE_IDLE, "idle"),
+  G_DEFINE_ENUM_VALUE (SP_SYNC_STATE_SYNCING, "syncing"),
+  G_DEFINE_ENUM_VALUE (SP_SYNC_STATE_OFFLINE, "offline"),
+  G_DEFINE_ENUM_VALUE (SP_SYNC_STATE_ERROR, "error"))
+
+struct _SpSyncClient
+{
+  GObject         parent_instance;
+
+  SpStore        *store;
+  SoupSession    *session;      /* sign-in and sign-out, on the owner's thread */
+  char           *server_url;
+  char           *username;
+  char           *token;
+
+  SpSyncState     state;
+  char           *last_synced;
+  char           *last_error;
+  gint64          pending_changes;
+  guint           n_conflicts;
+  guint           n_rejected;
+  gboolean        syncing;
+
+  guint           batch_size;
+  guint           page_size;
+  guint           max_attempts;
+  guint           first_delay_ms;
+  guint           max_delay_ms;
+  SpSyncTestHook  hook;
+  gpointer        hook_data;
+};
+
+G_DEFINE_FINAL_TYPE (SpSyncClient, sp_sync_client, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_STORE,
+  PROP_STATE,
+  PROP_SIGNED_IN,
+  PROP_SERVER_URL,
+  PROP_USERNAME,
+  PROP_LAST_SYNCED,
+  PROP_LAST_ERROR,
+  PROP_PENDING_CHANGES,
+  PROP_N_CONFLICTS,
+  PROP_N_REJECTED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ---- Backoff ------------------------------------------------------------- */
+
+guint
+sp_sync_backoff_delay (guint  retry,
+                       guint  first_ms,
+                       guint  cap_ms,
+                       double random)
+{
+  double delay = first_ms;
+
+  for (guint i = 1; i < retry && delay < cap_ms; i++)
+    delay *= 2;
+  delay = MIN (delay, (double) cap_ms);
+  delay *= 0.8 + 0.4 * CLAMP (random, 0.0, 1.0);
+  return (guint) MIN (delay, (double) cap_ms);
+}
+
+/* Sleeps, waking at once when @cancellable is cancelled. */
+static gboolean
+sleep_cancellable (guint         ms,
+                   GCancellable *cancellable)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  GPollFD pollfd;
+
+  if (cancellable == NULL || !g_cancellable_make_pollfd (cancellable, &pollfd))
+    {
+      g_usleep ((gulong) ms * 1000);
+      return !g_cancellable_is_cancelled (cancellable);
+    }
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      gint64 left = deadline - g_get_monotonic_time ();
+
+      if (left <= 0)
+        break;
+      g_poll (&pollfd, 1, (gint) ((left + 999) / 1000));
+    }
+  g_cancellable_release_fd (cancellable);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/* ---- Talking to the server ----------------------------------------------- */
+
+static SoupSession *
+session_new (void)
+{
+  g_autofree char *agent = g_strdup_printf ("signpost/%s", PACKAGE_VERSION);
+
+  return soup_session_new_with_options ("timeout", IO_TIMEOUT_S,
+                                        "idle-timeout", IDLE_TIMEOUT_S,
+                                        "user-agent", agent,
+                                        NULL);
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *bare = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  bare = g_strdup (host);
+  if (bare[0] == '[' && g_str_has_suffix (bare, "]"))
+    {
+      memmove (bare, bare + 1, strlen (bare));
+      bare[strlen (bare) - 1] = '\0';
+    }
+  address = g_inet_address_new_from_string (bare);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* "https://host:port/base" with no trailing slash, or NULL. */
+char *
+sp_sync_server_url_normalize (const char  *url,
+                              GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *trimmed = NULL;
+  const char *scheme;
+
+  if (url == NULL)
+    url = "";
+  trimmed = g_strstrip (g_strdup (url));
+  uri = g_uri_parse (trimmed, G_URI_FLAGS_NONE, NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0' ||
+      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_BAD_ADDRESS,
+                   _("“%s” is not a server address. It looks like https://signpost.example.nhs.uk"), url);
+      return NULL;
+    }
+  /* Passwords and patient records never cross a network in clear text:
+   * plain http is for a server on this computer only. */
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !host_is_loopback (g_uri_get_host (uri)))
+    {
+      g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_BAD_ADDRESS,
+                   _("“%s” is not a secure address. Use the server’s https:// address; "
+                     "plain http is only for a server on this computer."), url);
+      return NULL;
+    }
+  while (g_str_has_suffix (trimmed, "/"))
+    trimmed[strlen (trimmed) - 1] = '\0';
+  return g_steal_pointer (&trimmed);
+}
+
+static SoupMessage *
+message_new (const char  *method,
+             const char  *server_url,
+             const char  *path,
+             const char  *token,
+             JsonNode    *body)
+{
+  g_autofree char *uri = g_strconcat (server_url, path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  if (msg == NULL)
+    return NULL;
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
+  if (token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+  if (body != NULL)
+    {
+      gsize length = 0;
+      char *text = json_to_string (body, FALSE);
+      g_autoptr(GBytes) bytes = NULL;
+
+      length = strlen (text);
+      bytes = g_bytes_new_take (text, length);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  return msg;
+}
+
+static JsonNode *
+parse_bytes (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize length = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &length) : NULL;
+
+  if (data == NULL || length > G_MAXSSIZE || !json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
+      json_parser_get_root (parser) == NULL)
+    return NULL;
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* The "error" of a 4xx/5xx answer: its code and its plain-words message. */
+static void
+server_error (GBytes      *bytes,
+              char       **code,
+              char       **message,
+              gint64      *retry_after)
+{
+  g_autoptr(JsonNode) root = parse_bytes (bytes);
+  JsonObject *object;
+  JsonNode *node;
+
+  *code = NULL;
+  *message = NULL;
+  if (retry_after != NULL)
+    *retry_after = -1;
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "error")) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  object = json_node_get_object (node);
+  if (json_object_has_member (object, "code"))
+    *code = g_strdup (json_object_get_string_member_with_default (object, "code", NULL));
+  if (json_object_has_member (object, "message"))
+    *message = g_strdup (json_object_get_string_member_with_default (object, "message", NULL));
+  if (retry_after != NULL)
+    {
+      if (json_object_has_member (object, "retry_after"))
+        *retry_after = json_object_get_int_member_with_default (object, "retry_after", -1);
+      else if (json_object_has_member (json_node_get_object (root), "retry_after"))
+        *retry_after = json_object_get_int_member_with_default (json_node_get_object (root), "retry_after", -1);
+    }
+}
+
+/* The op a 400 answer blames, if it names one ("op_id" in its error). */
+static char *
+error_op_id (GBytes  *bytes,
+             char   **message)
+{
+  g_autoptr(JsonNode) root = parse_bytes (bytes);
+  JsonNode *node;
+  JsonObject *object;
+
+  *message = NULL;
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "error")) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  object = json_node_get_object (node);
+  *message = g_strdup (json_object_get_string_member_with_default (object, "message", NULL));
+  return g_strdup (json_object_get_string_member_with_default (object, "op_id", NULL));
+}
+
+/* An answer the sync cannot go on from: said in plain words, with the
+ * server's own message where it gave one. */
+static void
+set_status_error (GError  **error,
+                  guint     status,
+                  GBytes   *bytes)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *message = NULL;
+
+  server_error (bytes, &code, &message, NULL);
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+      g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_SESSION_ENDED,
+                           _("Your session on the server has ended. Sign in again; nothing was lost — "
+                             "the changes not yet sent will be sent then."));
+      break;
+    case SOUP_STATUS_FORBIDDEN:
+      g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FORBIDDEN,
+                   _("The server did not accept changes from your account: %s"),
+                   message ? message : _("your role may not change records."));
+      break;
+    default:
+      {
+        g_autofree char *said = message ? g_strdup_printf (_(" The server said: “%s”"), message) : g_strdup ("");
+
+        if (status >= 500)
+          g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_SERVER,
+                       _("The server had a problem and could not finish the sync (error %u). Nothing was lost; "
+                         "try again later, and tell your IT support if it goes on.%s"),
+                       status, said);
+        else
+          g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_SERVER,
+                       _("The server refused the sync (error %u). Nothing was lost; the changes not yet sent "
+                         "are kept on this computer.%s"),
+                       status, said);
+        break;
+      }
+    }
+}
+
+/* ---- The sync, in its worker thread -------------------------------------- */
+
+typedef struct
+{
+  char           *db_path;
+  char           *server_url;
+  char           *token;
+  guint           batch_size;
+  guint           page_size;
+  guint           max_attempts;
+  guint           first_delay_ms;
+  guint           max_delay_ms;
+  SpSyncTestHook  hook;
+  gpointer        hook_data;
+
+  SoupSession    *session;
+  GRand          *rand;
+  gboolean        answered;   /* the server answered something in this sync */
+  SpSyncCounts    counts;
+  GError         *forbidden;  /* the push was refused; the pull still ran */
+} SyncJob;
+
+static void
+sync_job_free (SyncJob *job)
+{
+  g_free (job->db_path);
+  g_free (job->server_url);
+  if (job->token != NULL)
+    {
+      memset (job->token, 0, strlen (job->token));
+      g_free (job->token);
+    }
+  g_clear_object (&job->session);
+  g_clear_pointer (&job->rand, g_rand_free);
+  g_clear_error (&job->forbidden);
+  g_free (job);
+}
+
+static void
+run_hook (SyncJob     *job,
+          SpSyncStage  stage,
+          guint        n)
+{
+  if (job->hook != NULL)
+    job->hook (stage, n, job->hook_data);
+}
+
+/* Sends a request, retrying what may pass on a second try. Returns the
+ * answer's body and sets @status, or sets @error: cancelled, or the server
+ * could not be reached (or stopped answering) after every attempt. */
+static GBytes *
+send_with_retry (SyncJob       *job,
+                 const char    *method,
+                 const char    *path,
+                 JsonNode      *body,
+                 guint         *status,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GError) last_error = NULL;
+
+  for (guint attempt = 1; attempt <= job->max_attempts; attempt++)
+    {
+      g_autoptr(SoupMessage) msg = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (attempt > 1)
+        {
+          guint delay = sp_sync_backoff_delay (attempt - 1, job->first_delay_ms, job->max_delay_ms,
+                                               g_rand_double (job->rand));
+          g_debug ("Retrying %s %s in %u ms (attempt %u of %u)", method, path, delay, attempt, job->max_attempts);
+          if (!sleep_cancellable (delay, cancellable))
+            break;
+        }
+
+      msg = message_new (method, job->server_url, path, job->token, body);
+      if (msg == NULL)
+        {
+          g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_BAD_ADDRESS,
+                       _("“%s” is not a server address."), job->server_url);
+          return NULL;
+        }
+      bytes = soup_session_send_and_read (job->session, msg, cancellable, &local_error);
+      if (bytes == NULL)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            break;
+          if (local_error->domain == G_TLS_ERROR)
+            {
+              /* A certificate does not get better by asking again. */
+              g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_UNREACHABLE,
+                           _("The server’s security certificate was not accepted (%s), so nothing was sent. "
+                             "Tell your IT support; your changes are kept on this computer."),
+                           local_error->message);
+              return NULL;
+            }
+          g_debug ("%s %s failed: %s", method, path, local_error->message);
+          g_clear_error (&last_error);
+          last_error = g_steal_pointer (&local_error);
+          continue;
+        }
+
+      *status = soup_message_get_status (msg);
+      if (*status >= 500 || *status == SOUP_STATUS_REQUEST_TIMEOUT)
+        {
+          job->answered = TRUE;
+          g_debug ("%s %s answered %u", method, path, *status);
+          if (attempt == job->max_attempts)
+            return g_steal_pointer (&bytes);
+          continue;
+        }
+      job->answered = TRUE;
+      return g_steal_pointer (&bytes);
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (job->answered)
+    g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_INTERRUPTED,
+                         _("The server stopped answering in the middle of the sync; nothing was lost — "
+                           "the changes not yet sent will be sent next time."));
+  else
+    g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_UNREACHABLE,
+                 _("The server could not be reached (%s). Check the network connection; your changes are kept "
+                   "on this computer and will be sent at the next sync."),
+                 last_error ? last_error->message : _("no answer"));
+  return NULL;
+}
+
+static gboolean
+push (SyncJob       *job,
+      SpStore       *store,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  gint64 unsent = sp_sync_store_count_unsent (store);
+  /* Changes made while the sync runs go too, but a sync always ends. */
+  guint max_rounds = (guint) (MAX (unsent, 0) / job->batch_size) + 3;
+
+  for (guint round = 1; round <= max_rounds; round++)
+    {
+      g_autoptr(SpSyncBatch) batch = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JsonNode) answer = NULL;
+      g_autofree char *path = NULL;
+      g_autoptr(GError) local_error = NULL;
+      guint status = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      batch = sp_sync_store_next_batch (store, job->batch_size, MAX_BATCH_BYTES, &local_error);
+      if (batch == NULL)
+        {
+          if (local_error == NULL)
+            break;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      g_debug ("Sending batch %s: %u changes%s", batch->batch_id, batch->n_ops, batch->resumed ? " (again)" : "");
+      path = g_strdup_printf ("/v1/batches/%s", batch->batch_id);
+      bytes = send_with_retry (job, "PUT", path, batch->body, &status, cancellable, error);
+      if (bytes == NULL)
+        return FALSE;
+
+      if (status == SOUP_STATUS_FORBIDDEN)
+        {
+          g_autofree char *code = NULL;
+          g_autofree char *message = NULL;
+
+          /* The account may not write: keep the changes, readable, out of
+           * the outbox so the next sync does not stop on them again, and
+           * still bring the records down. */
+          set_status_error (&job->forbidden, status, bytes);
+          server_error (bytes, &code, &message, NULL);
+          if (!sp_sync_store_reject_batch (store, batch->batch_id,
+                                           message ? message : _("Your account may not change records on the server."),
+                                           &job->counts, error))
+            return FALSE;
+          break;
+        }
+      if (status == SOUP_STATUS_BAD_REQUEST)
+        {
+          g_autofree char *op_id = NULL;
+          g_autofree char *message = NULL;
+          g_autoptr(GError) reject_error = NULL;
+
+          /* One op the server cannot take refused the whole batch, and it
+           * named the op: keep that one as refused and send the rest. */
+          op_id = error_op_id (bytes, &message);
+          if (op_id != NULL &&
+              sp_sync_store_reject_op (store, batch->batch_id, op_id,
+                                       message ? message : _("The server could not take this change."),
+                                       &job->counts, &reject_error))
+            continue;
+          if (reject_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&reject_error));
+              return FALSE;
+            }
+        }
+      if (status != SOUP_STATUS_OK)
+        {
+          set_status_error (error, status, bytes);
+          return FALSE;
+        }
+
+      answer = parse_bytes (bytes);
+      if (answer == NULL)
+        {
+          g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL,
+                               _("The server’s answer to the changes sent could not be read. Nothing was lost: "
+                                 "the changes will be sent again."));
+          return FALSE;
+        }
+      if (!sp_sync_store_apply_results (store, batch->batch_id, answer, &job->counts, error))
+        return FALSE;
+      run_hook (job, SP_SYNC_STAGE_BATCH_DONE, round);
+    }
+  return TRUE;
+}
+
+static gboolean
+pull (SyncJob       *job,
+      SpStore       *store,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  gint64 cursor = sp_sync_store_get_cursor (store);
+
+  for (guint n = 1; ; n++)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(SpSyncPage) page = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *path = NULL;
+      const char *data;
+      gsize length = 0;
+      guint status = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      path = g_strdup_printf ("/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u", cursor, job->page_size);
+      bytes = send_with_retry (job, "GET", path, NULL, &status, cancellable, error);
+      if (bytes == NULL)
+        return FALSE;
+      if (status != SOUP_STATUS_OK)
+        {
+          set_status_error (error, status, bytes);
+          return FALSE;
+        }
+
+      data = g_bytes_get_data (bytes, &length);
+      page = sp_sync_page_decode (data, length, cursor, &local_error);
+      if (page == NULL)
+        {
+          g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL, local_error->message);
+          return FALSE;
+        }
+      if (!sp_sync_store_apply_page (store, page, &job->counts, error))
+        return FALSE;
+      cursor = MAX (cursor, page->last_seq);
+      run_hook (job, SP_SYNC_STAGE_PAGE_DONE, n);
+      if (!page->more)
+        return TRUE;
+    }
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SyncJob *job = task_data;
+  g_autoptr(SpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *now = NULL;
+
+  store = sp_store_open (job->db_path, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sp_sync_store_restore_actor (store);
+  /* Pages come in the server's order, so a child row may arrive a page
+   * before its parent; this connection only ever writes the server's rows,
+   * which the server has already checked. */
+  sqlite3_exec (sp_store_get_handle (store), "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+
+  job->session = session_new ();
+  job->rand = g_rand_new ();
+
+  if (push (job, store, cancellable, &error))
+    {
+      run_hook (job, SP_SYNC_STAGE_PUSHED, job->counts.pushed);
+      pull (job, store, cancellable, &error);
+    }
+  if (error == NULL && job->forbidden != NULL)
+    error = g_steal_pointer (&job->forbidden);
+
+  now = sp_store_now (store);
+  if (error == NULL)
+    sp_sync_store_set_last_result (store, now, NULL, NULL);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sp_sync_store_set_last_result (store, NULL, error->message, NULL);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* ---- Status -------------------------------------------------------------- */
+
+static void
+set_string (SpSyncClient  *self,
+            char         **field,
+            char          *value,
+            guint          prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    {
+      g_free (value);
+      return;
+    }
+  g_free (*field);
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_state (SpSyncClient *self,
+           SpSyncState   state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* Reads the counts and the last result again from the store: after a sync,
+ * and whenever the app has saved something. */
+void
+sp_sync_client_refresh (SpSyncClient *self)
+{
+  g_autoptr(SpSyncAccount) account = NULL;
+  gint64 pending;
+  gint64 n;
+
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->server_url, sp_sync_store_get_server_url (self->store), PROP_SERVER_URL);
+  account = sp_sync_store_get_account (self->store);
+  set_string (self, &self->username, account ? g_strdup (account->username) : NULL, PROP_USERNAME);
+  set_string (self, &self->last_synced, sp_sync_store_get_last_synced (self->store), PROP_LAST_SYNCED);
+  set_string (self, &self->last_error, sp_sync_store_get_last_error (self->store), PROP_LAST_ERROR);
+
+  pending = sp_store_outbox_count (self->store);
+  if (pending >= 0 && pending != self->pending_changes)
+    {
+      self->pending_changes = pending;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_CHANGES]);
+    }
+  n = sp_sync_store_count_conflicts (self->store);
+  if (n >= 0 && (guint) n != self->n_conflicts)
+    {
+      self->n_conflicts = (guint) n;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONFLICTS]);
+    }
+  n = sp_sync_store_count_rejected (self->store);
+  if (n >= 0 && (guint) n != self->n_rejected)
+    {
+      self->n_rejected = (guint) n;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REJECTED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* ---- Sync ---------------------------------------------------------------- */
+
+/* The demo's patients are made up: they never go to a real server. */
+static gboolean
+holds_demo (SpStore  *store,
+            GError  **error)
+{
+  g_autofree char *demo = sp_store_get_meta (store, "demo_seeded");
+
+  if (g_strcmp0 (demo, "1") != 0)
+    return FALSE;
+  g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
+                       _("This database holds the demo practice, whose records are made up, so it is never synced "
+                         "with a server. Sign in with a new database instead."));
+  return TRUE;
+}
+
+static void
+sync_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  SpSyncClient *self = g_task_get_source_object (outer);
+  GTask *inner = G_TASK (result);
+  SyncJob *job = g_task_get_task_data (inner);
+  g_autoptr(GError) error = NULL;
+  SpSyncCounts *counts;
+
+  self->syncing = FALSE;
+  g_task_propagate_boolean (inner, &error);
+
+  sp_sync_client_refresh (self);
+  if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_state (self, SP_SYNC_STATE_IDLE);
+  else if (g_error_matches (error, SP_SYNC_ERROR, SP_SYNC_ERROR_UNREACHABLE) ||
+           g_error_matches (error, SP_SYNC_ERROR, SP_SYNC_ERROR_INTERRUPTED))
+    set_state (self, SP_SYNC_STATE_OFFLINE);
+  else
+    set_state (self, SP_SYNC_STATE_ERROR);
+
+  counts = g_memdup2 (&job->counts, sizeof job->counts);
+  g_task_set_task_data (outer, counts, g_free);
+  if (error != NULL)
+    g_task_return_error (outer, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (outer, TRUE);
+}
+
+/* Pushes this desk's changes, then pulls everyone else's. One at a time:
+ * a second call while a sync runs fails with SP_SYNC_ERROR_BUSY. */
+void
+sp_sync_client_sync_async (SpSyncClient        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) outer = NULL;
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncJob *job;
+
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, sp_sync_client_sync_async);
+
+  if (self->syncing)
+    {
+      g_task_return_new_error (outer, SP_SYNC_ERROR, SP_SYNC_ERROR_BUSY,
+                               _("A sync is already running."));
+      return;
+    }
+  sp_sync_client_refresh (self);
+  if (holds_demo (self->store, &error))
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  if (self->server_url == NULL || self->token == NULL)
+    {
+      g_task_return_new_error (outer, SP_SYNC_ERROR, SP_SYNC_ERROR_NOT_SIGNED_IN,
+                               _("This desk is not signed in to a Signpost server. Sign in first."));
+      return;
+    }
+
+  job = g_new0 (SyncJob, 1);
+  job->db_path = g_strdup (sp_store_get_path (self->store));
+  job->server_url = g_strdup (self->server_url);
+  job->token = g_strdup (self->token);
+  job->batch_size = self->batch_size;
+  job->page_size = self->page_size;
+  job->max_attempts = self->max_attempts;
+  job->first_delay_ms = self->first_delay_ms;
+  job->max_delay_ms = self->max_delay_ms;
+  job->hook = self->hook;
+  job->hook_data = self->hook_data;
+
+  self->syncing = TRUE;
+  set_state (self, SP_SYNC_STATE_SYNCING);
+
+  /* The worker thread may drop its last reference to the inner task after
+   * the caller has its answer: the inner task holds no reference to the
+   * client (and so to the store), so both can be finalized as soon as the
+   * caller lets go of them. */
+  inner = g_task_new (NULL, cancellable, sync_done, g_steal_pointer (&outer));
+  g_task_set_source_tag (inner, sync_thread);
+  g_task_set_task_data (inner, job, (GDestroyNotify) sync_job_free);
+  g_task_run_in_thread (inner, sync_thread);
+}
+
+/* @counts (may be NULL) says what the sync did, also when it failed part-way. */
+gboolean
+sp_sync_client_sync_finish (SpSyncClient  *self,
+                            GAsyncResult  *result,
+                            SpSyncCounts  *counts,
+                            GError       **error)
+{
+  SpSyncCounts *done;
+
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sp_sync_client_sync_async, FALSE);
+
+  done = g_task_get_task_data (G_TASK (result));
+  if (counts != NULL)
+    {
+      if (done != NULL)
+        *counts = *done;
+      else
+        memset (counts, 0, sizeof *counts);
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Signing in and out -------------------------------------------------- */
+
+typedef struct
+{
+  char          *server_url;
+  SpSyncAccount *account;
+  char          *token;
+} SignIn;
+
+static void
+sign_in_free (SignIn *data)
+{
+  g_free (data->server_url);
+  sp_sync_account_free (data->account);
+  if (data->token != NULL)
+    {
+      memset (data->token, 0, strlen (data->token));
+      g_free (data->token);
+    }
+  g_free (data);
+}
+
+static void
+sign_in_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SpSyncClient *self = g_task_get_source_object (task);
+  SignIn *data = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  JsonNode *user;
+  guint status;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_UNREACHABLE,
+                                 _("The server could not be reached (%s). Check the address and the network "
+                                   "connection, then try again."), error->message);
+      return;
+    }
+
+  status = soup_message_get_status (msg);
+  if (status != SOUP_STATUS_OK)
+    {
+      g_autofree char *code = NULL;
+      g_autofree char *message = NULL;
+      gint64 retry_after = -1;
+
+      server_error (bytes, &code, &message, &retry_after);
+      if (status == SOUP_STATUS_UNAUTHORIZED)
+        g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_BAD_CREDENTIALS,
+                                 _("Your password was not accepted. Check your user name and password and try again."));
+      else if (status == 429 /* Too Many Requests */)
+        {
+          gint64 minutes = retry_after > 0 ? (retry_after + 59) / 60 : 0;
+
+          if (minutes > 0)
+            g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_LOCKED_OUT,
+                                     g_dngettext (GETTEXT_PACKAGE,
+                                                  "There were too many tries with a wrong password, so the account is "
+                                                  "locked for now. Try again in %" G_GINT64_FORMAT " minute.",
+                                                  "There were too many tries with a wrong password, so the account is "
+                                                  "locked for now. Try again in %" G_GINT64_FORMAT " minutes.",
+                                                  (gulong) minutes),
+                                     minutes);
+          else
+            g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_LOCKED_OUT,
+                                     _("There were too many tries with a wrong password, so the account is locked "
+                                       "for now. Try again later."));
+        }
+      else if (status == SOUP_STATUS_FORBIDDEN)
+        g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_FORBIDDEN,
+                                 _("The server did not let you sign in: %s"),
+                                 message ? message : _("your account may not use this server."));
+      else
+        {
+          g_autoptr(GError) status_error = NULL;
+
+          set_status_error (&status_error, status, bytes);
+          g_task_return_error (task, g_steal_pointer (&status_error));
+        }
+      return;
+    }
+
+  root = parse_bytes (bytes);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (object = json_node_get_object (root), json_object_get_member (object, "token")) == NULL ||
+      (user = json_object_get_member (object, "user")) == NULL || !JSON_NODE_HOLDS_OBJECT (user) ||
+      json_object_get_string_member_with_default (object, "token", NULL) == NULL)
+    {
+      g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL,
+                               _("The server’s answer to signing in could not be read. Is this a Signpost server?"));
+      return;
+    }
+  data->account = sp_sync_account_from_json (json_node_get_object (user), &error);
+  if (data->account == NULL)
+    {
+      g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL, "%s", error->message);
+      return;
+    }
+  data->token = g_strdup (json_object_get_string_member (object, "token"));
+
+  /* The account is remembered, and its role and practices are the store's
+   * actor from now on; the token is the caller's to keep safe. */
+  if (!sp_sync_store_remember_account (self->store, data->server_url, data->account, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_free (self->token);
+  self->token = g_strdup (data->token);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
+  sp_sync_client_refresh (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Signs in as @username. On success the account is remembered in the store
+ * (its role and practices become the store's actor) and the client holds
+ * the token for syncing; _finish hands the token to the caller to keep
+ * (sp_sync_token_save). */
+void
+sp_sync_client_sign_in_async (SpSyncClient        *self,
+                              const char          *server_url,
+                              const char          *username,
+                              const char          *password,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  SignIn *data;
+
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  g_return_if_fail (username != NULL && password != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sp_sync_client_sign_in_async);
+
+  if (holds_demo (self->store, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data = g_new0 (SignIn, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) sign_in_free);
+  data->server_url = sp_sync_server_url_normalize (server_url, &error);
+  if (data->server_url == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, password);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  msg = message_new ("POST", data->server_url, "/v1/session", NULL, body);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_BAD_ADDRESS,
+                               _("“%s” is not a server address."), server_url);
+      return;
+    }
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    sign_in_read, g_steal_pointer (&task));
+}
+
+/* The account signed in as; @token (may be NULL) gets the bearer token,
+ * to be kept by the caller. */
+SpSyncAccount *
+sp_sync_client_sign_in_finish (SpSyncClient  *self,
+                               GAsyncResult  *result,
+                               char         **token,
+                               GError       **error)
+{
+  SignIn *data;
+
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sp_sync_client_sign_in_async, NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  data = g_task_get_task_data (G_TASK (result));
+  if (token != NULL)
+    *token = g_strdup (data->token);
+  return g_steal_pointer (&data->account);
+}
+
+static void
+sign_out_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Offline, the token is forgotten here all the same; it expires there. */
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes == NULL)
+    g_debug ("Could not end the session on the server: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Ends the session on the server (if it can be reached) and forgets the
+ * account here; the records stay. The caller clears the kept token. */
+void
+sp_sync_client_sign_out_async (SpSyncClient        *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *token = NULL;
+
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sp_sync_client_sign_out_async);
+
+  if (!sp_sync_store_forget_account (self->store, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  token = g_steal_pointer (&self->token);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
+  sp_sync_client_refresh (self);
+
+  if (token != NULL && self->server_url != NULL)
+    msg = message_new ("DELETE", self->server_url, "/v1/session", token, NULL);
+  if (msg == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    sign_out_read, g_steal_pointer (&task));
+}
+
+gboolean
+sp_sync_client_sign_out_finish (SpSyncClient  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Settings and properties --------------------------------------------- */
+
+/* A token kept from an earlier sign-in (sp_sync_token_load). */
+void
+sp_sync_client_set_token (SpSyncClient *self,
+                          const char   *token)
+{
+  gboolean was = FALSE;
+
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+
+  was = self->token != NULL;
+  g_free (self->token);
+  self->token = g_strdup (token);
+  if (was != (token != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
+}
+
+gboolean
+sp_sync_client_get_signed_in (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), FALSE);
+  return self->token != NULL && self->username != NULL;
+}
+
+SpStore *
+sp_sync_client_get_store (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  return self->store;
+}
+
+const char *
+sp_sync_client_get_server_url (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  return self->server_url;
+}
+
+const char *
+sp_sync_client_get_username (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  return self->username;
+}
+
+SpSyncState
+sp_sync_client_get_state (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), SP_SYNC_STATE_IDLE);
+  return self->state;
+}
+
+const char *
+sp_sync_client_get_last_synced (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  return self->last_synced;
+}
+
+const char *
+sp_sync_client_get_last_error (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), NULL);
+  return self->last_error;
+}
+
+gint64
+sp_sync_client_get_pending_changes (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), 0);
+  return self->pending_changes;
+}
+
+guint
+sp_sync_client_get_n_conflicts (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), 0);
+  return self->n_conflicts;
+}
+
+guint
+sp_sync_client_get_n_rejected (SpSyncClient *self)
+{
+  g_return_val_if_fail (SP_IS_SYNC_CLIENT (self), 0);
+  return self->n_rejected;
+}
+
+void
+sp_sync_client_set_batch_size (SpSyncClient *self,
+                               guint         max_ops)
+{
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  self->batch_size = CLAMP (max_ops, 1, 1000);
+}
+
+void
+sp_sync_client_set_page_size (SpSyncClient *self,
+                              guint         limit)
+{
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  self->page_size = CLAMP (limit, 1, 1000);
+}
+
+void
+sp_sync_client_set_retry_policy (SpSyncClient *self,
+                                 guint         max_attempts,
+                                 guint         first_delay_ms,
+                                 guint         max_delay_ms)
+{
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  self->max_attempts = MAX (max_attempts, 1);
+  self->first_delay_ms = first_delay_ms;
+  self->max_delay_ms = MAX (max_delay_ms, first_delay_ms);
+}
+
+void
+sp_sync_client_set_test_hook (SpSyncClient   *self,
+                              SpSyncTestHook  hook,
+                              gpointer        user_data)
+{
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  self->hook = hook;
+  self->hook_data = user_data;
+}
+
+SpSyncClient *
+sp_sync_client_new (SpStore *store)
+{
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+  return g_object_new (SP_TYPE_SYNC_CLIENT, "store", store, NULL);
+}
+
+static void
+sp_sync_client_constructed (GObject *object)
+{
+  SpSyncClient *self = SP_SYNC_CLIENT (object);
+
+  G_OBJECT_CLASS (sp_sync_client_parent_class)->constructed (object);
+
+  g_assert (self->store != NULL);
+  sp_sync_client_refresh (self);
+  if (self->last_error != NULL)
+    self->state = SP_SYNC_STATE_ERROR;
+}
+
+static void
+sp_sync_client_finalize (GObject *object)
+{
+  SpSyncClient *self = SP_SYNC_CLIENT (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->session);
+  g_free (self->server_url);
+  g_free (self->username);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  g_free (self->last_synced);
+  g_free (self->last_error);
+
+  G_OBJECT_CLASS (sp_sync_client_parent_class)->finalize (object);
+}
+
+static void
+sp_sync_client_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  SpSyncClient *self = SP_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_SIGNED_IN:
+      g_value_set_boolean (value, sp_sync_client_get_signed_in (self));
+      break;
+    case PROP_SERVER_URL:
+      g_value_set_string (value, self->server_url);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_LAST_SYNCED:
+      g_value_set_string (value, self->last_synced);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_PENDING_CHANGES:
+      g_value_set_int64 (value, self->pending_changes);
+      break;
+    case PROP_N_CONFLICTS:
+      g_value_set_uint (value, self->n_conflicts);
+      break;
+    case PROP_N_REJECTED:
+      g_value_set_uint (value, self->n_rejected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sp_sync_client_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  SpSyncClient *self = SP_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sp_sync_client_class_init (SpSyncClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = sp_sync_client_constructed;
+  object_class->finalize = sp_sync_client_finalize;
+  object_class->get_property = sp_sync_client_get_property;
+  object_class->set_property = sp_sync_client_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, SP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, SP_TYPE_SYNC_STATE, SP_SYNC_STATE_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SIGNED_IN] =
+    g_param_spec_boolean ("signed-in", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USERNAME] =
+    g_param_spec_string ("username", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* UTC, "YYYY-MM-DDTHH:MM:SSZ"; NULL before the first completed sync. */
+  properties[PROP_LAST_SYNCED] =
+    g_param_spec_string ("last-synced", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PENDING_CHANGES] =
+    g_param_spec_int64 ("pending-changes", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_CONFLICTS] =
+    g_param_spec_uint ("n-conflicts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_REJECTED] =
+    g_param_spec_uint ("n-rejected", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sp_sync_client_init (SpSyncClient *self)
+{
+  self->session = session_new ();
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->page_size = DEFAULT_PAGE_SIZE;
+  self->max_attempts = DEFAULT_ATTEMPTS;
+  self->first_delay_ms = DEFAULT_FIRST_DELAY_MS;
+  self->max_delay_ms = DEFAULT_MAX_DELAY_MS;
+}
