@@ -15,15 +15,21 @@
 
 #include "sp-application.h"
 #include "sp-demo.h"
+#include "sp-gui-util.h"
 #include "sp-match-page.h"
+#include "sp-measure-dialog.h"
+#include "sp-money.h"
 #include "sp-patient-editor.h"
 #include "sp-patient-item.h"
 #include "sp-patient-list.h"
 #include "sp-patient-page.h"
 #include "sp-patient-row.h"
 #include "sp-patients.h"
+#include "sp-payment-dialog.h"
+#include "sp-referral-list.h"
 #include "sp-referrals.h"
 #include "sp-store-private.h"
+#include "sp-trend-chart.h"
 #include "sp-validate.h"
 #include "sp-window.h"
 
@@ -254,6 +260,41 @@ find_message_dialog (Fixture *f)
     if (ADW_IS_MESSAGE_DIALOG (l->data))
       return l->data;
   return NULL;
+}
+
+static gpointer
+find_window_of_type (Fixture *f,
+                     GType    type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+/* The first widget under @root whose name is @name. */
+static GtkWidget *
+find_widget_named (GtkWidget  *root,
+                   const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget_named (child, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Lets idles and timeouts already due run, without waiting for more. */
+static void
+settle (void)
+{
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
 }
 
 static SpPatientItem *
@@ -698,6 +739,55 @@ body_accessible_names (Fixture *f)
   editor = find_editor (f);
   g_assert_nonnull (editor);
   assert_all_named (GTK_WIDGET (editor));
+  gtk_window_destroy (GTK_WINDOW (editor));
+
+  /* The referrals, a referral's page, payments and the look-up, filled. */
+  {
+    SpReferralList *referrals = sp_referrals_view_get_model (sp_window_get_referrals (f->window));
+    SpPaymentsView *payments = sp_window_get_payments (f->window);
+    g_autoptr(GPtrArray) all = sp_store_list_referrals (store, NULL, NULL);
+    SpMeasureDialog *measure;
+    SpPaymentDialog *payment;
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "referrals");
+    WAIT_UNTIL (!sp_referral_list_get_loading (referrals) && g_list_model_get_n_items (G_LIST_MODEL (referrals)) > 0);
+    assert_all_named (GTK_WIDGET (f->window));
+
+    for (guint i = 0; i < all->len; i++)
+      {
+        SpReferral *r = all->pdata[i];
+        if (g_strcmp0 (r->status, "attending") == 0 && r->patient_share_pence > 0)
+          {
+            g_assert_true (sp_window_open_referral (f->window, r->record.id));
+            assert_all_named (GTK_WIDGET (f->window));
+            gtk_widget_activate_action (GTK_WIDGET (sp_window_get_referral_page (f->window)),
+                                        "referral.record-payment", NULL);
+            payment = find_window_of_type (f, SP_TYPE_PAYMENT_DIALOG);
+            g_assert_nonnull (payment);
+            assert_all_named (GTK_WIDGET (payment));
+            gtk_window_destroy (GTK_WINDOW (payment));
+            break;
+          }
+      }
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.take-measure", NULL);
+    measure = find_window_of_type (f, SP_TYPE_MEASURE_DIALOG);
+    g_assert_nonnull (measure);
+    for (guint m = 0; m < SP_N_MEASURES; m++)
+      {
+        sp_measure_dialog_set_measure (measure, m);
+        assert_all_named (GTK_WIDGET (measure));
+      }
+    gtk_window_destroy (GTK_WINDOW (measure));
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "payments");
+    WAIT_UNTIL (!sp_payments_view_get_loading (payments) && sp_payments_view_get_n_patients (payments) > 0);
+    assert_all_named (GTK_WIDGET (f->window));
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "lookup");
+    g_assert_true (sp_gp_view_look_up (sp_window_get_lookup (f->window), "Holloway"));
+    assert_all_named (GTK_WIDGET (f->window));
+  }
 }
 
 static void
@@ -732,6 +822,717 @@ body_keyboard_routes (Fixture *f)
     g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.quit");
     g_assert_cmpstr (accels[0], ==, "<Control>q");
   }
+}
+
+
+/* ---- Referrals ---------------------------------------------------------- */
+
+static SpReferralList *
+referral_model (Fixture *f)
+{
+  return sp_referrals_view_get_model (sp_window_get_referrals (f->window));
+}
+
+static guint
+n_referrals_shown (Fixture *f)
+{
+  SpReferralList *model = referral_model (f);
+
+  return model ? g_list_model_get_n_items (G_LIST_MODEL (model)) : 0;
+}
+
+static guint
+count_status (GPtrArray  *referrals,
+              const char *status)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < referrals->len; i++)
+    n += g_strcmp0 (((SpReferral *) referrals->pdata[i])->status, status) == 0;
+  return n;
+}
+
+/* The first referral in @status, as the store lists them. */
+static SpReferral *
+find_referral (SpStore    *store,
+               const char *status,
+               guint       skip)
+{
+  g_autoptr(GPtrArray) all = sp_store_list_referrals (store, NULL, NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      SpReferral *r = all->pdata[i];
+      if (g_strcmp0 (r->status, status) == 0 && skip-- == 0)
+        return sp_referral_copy (r);
+    }
+  return NULL;
+}
+
+static void
+body_referrals_list (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpReferralsView *view = sp_window_get_referrals (f->window);
+  g_autoptr(GPtrArray) all = sp_store_list_referrals (store, NULL, NULL);
+  guint n_referred = count_status (all, "referred");
+
+  /* Ctrl+3 shows every referral of the demo, newest first. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "referrals"));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "referrals");
+  WAIT_UNTIL (!sp_referral_list_get_loading (referral_model (f)) && n_referrals_shown (f) == 38);
+  g_assert_cmpuint (all->len, ==, 38);
+  {
+    g_autoptr(SpReferralItem) first = g_list_model_get_item (G_LIST_MODEL (referral_model (f)), 0);
+    SpReferral *newest = all->pdata[0];
+
+    g_assert_cmpstr (sp_referral_item_get_id (first), ==, newest->record.id);
+    g_assert_nonnull (sp_referral_item_get_patient_name (first));
+    g_assert_nonnull (sp_referral_item_get_offering_name (first));
+  }
+  WAIT_UNTIL (find_label_containing (GTK_WIDGET (sp_referrals_view_get_list_view (view)), "Referred ") != NULL);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "38 referrals"));
+
+  /* One state at a time, from the filter the user sees. */
+  g_assert_cmpuint (n_referred, >, 0);
+  g_assert_true (sp_referrals_view_select_status (view, "referred"));
+  WAIT_UNTIL (n_referrals_shown (f) == n_referred);
+  for (guint i = 0; i < n_referred; i++)
+    {
+      g_autoptr(SpReferralItem) item = g_list_model_get_item (G_LIST_MODEL (referral_model (f)), i);
+      g_assert_cmpstr (sp_referral_item_get_status (item), ==, "referred");
+    }
+  g_assert_true (sp_referrals_view_select_status (view, "completed"));
+  WAIT_UNTIL (n_referrals_shown (f) == count_status (all, "completed"));
+
+  /* Open: draft to attending. */
+  g_assert_true (sp_referrals_view_select_status (view, SP_REFERRAL_LIST_OPEN));
+  WAIT_UNTIL (n_referrals_shown (f) == count_status (all, "draft") + count_status (all, "referred") +
+                                      count_status (all, "accepted") + count_status (all, "attending"));
+
+  /* The search looks at the patient and the offering, with the filter on. */
+  gtk_editable_set_text (sp_referrals_view_get_search_entry (view), "Pickering");
+  WAIT_UNTIL (n_referrals_shown (f) < 10);
+  g_assert_cmpuint (n_referrals_shown (f), >, 0);
+  for (guint i = 0; i < n_referrals_shown (f); i++)
+    {
+      g_autoptr(SpReferralItem) item = g_list_model_get_item (G_LIST_MODEL (referral_model (f)), i);
+      g_assert_nonnull (strstr (sp_referral_item_get_patient_name (item), "Pickering"));
+      g_assert_true (sp_referral_status_is_open (sp_referral_item_get_status (item)));
+    }
+  g_assert_true (sp_referrals_view_select_status (view, NULL));
+  gtk_editable_set_text (sp_referrals_view_get_search_entry (view), "tai chi");
+  WAIT_UNTIL (n_referrals_shown (f) < 38);
+  for (guint i = 0; i < n_referrals_shown (f); i++)
+    {
+      g_autoptr(SpReferralItem) item = g_list_model_get_item (G_LIST_MODEL (referral_model (f)), i);
+      g_autofree char *name = g_ascii_strdown (sp_referral_item_get_offering_name (item), -1);
+      g_assert_nonnull (strstr (name, "tai chi"));
+    }
+  gtk_editable_set_text (sp_referrals_view_get_search_entry (view), "Zzyzx");
+  WAIT_UNTIL (n_referrals_shown (f) == 0);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "No Referrals Match"));
+  gtk_editable_set_text (sp_referrals_view_get_search_entry (view), "");
+  WAIT_UNTIL (n_referrals_shown (f) == 38);
+
+  /* Enter in the search opens the first referral listed. */
+  gtk_editable_set_text (sp_referrals_view_get_search_entry (view), "Pickering");
+  WAIT_UNTIL (n_referrals_shown (f) < 38);
+  g_signal_emit_by_name (sp_referrals_view_get_search_entry (view), "activate");
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "referral");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL);
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "referrals");
+}
+
+/* Answers a message dialog as a click on its button would, and waits for it to go. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  gpointer weak = dialog;
+
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+  adw_message_dialog_response (dialog, response);
+  if (weak != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  WAIT_UNTIL (weak == NULL);
+}
+
+static gboolean
+strv_equal_as_sets (const char * const *a,
+                    const char * const *b)
+{
+  guint n_a = g_strv_length ((char **) a);
+
+  if (n_a != g_strv_length ((char **) b))
+    return FALSE;
+  for (guint i = 0; i < n_a; i++)
+    if (!g_strv_contains (b, a[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static guint
+n_events (SpStore    *store,
+          const char *referral_id)
+{
+  g_autoptr(GPtrArray) events = sp_store_list_referral_events (store, referral_id, NULL);
+  return events->len;
+}
+
+static char *
+stored_status (SpStore    *store,
+               const char *referral_id)
+{
+  g_autoptr(SpReferral) referral = sp_store_get_referral (store, referral_id, NULL);
+  return g_strdup (referral->status);
+}
+
+static void
+body_referral_move_and_undo (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpReferralPage *page = sp_window_get_referral_page (f->window);
+  g_autoptr(SpReferral) first = find_referral (store, "referred", 0);
+  g_autoptr(SpReferral) second = find_referral (store, "referred", 1);
+  g_auto(GStrv) offered = NULL;
+  guint events_before;
+  AdwToast *toast;
+
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+
+  /* From the patient page's row, as a user reaches it. */
+  g_assert_true (sp_window_open_patient (f->window, first->patient_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-referral", "s", first->record.id));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "referral");
+  g_assert_cmpstr (sp_referral_page_get_referral_id (page), ==, first->record.id);
+
+  /* Only the moves the state machine allows are offered. */
+  offered = sp_referral_page_dup_offered_statuses (page);
+  g_assert_true (strv_equal_as_sets ((const char * const *) offered, sp_referral_next_statuses ("referred")));
+  g_assert_false (g_strv_contains ((const char * const *) offered, "completed"));
+  g_assert_false (g_strv_contains ((const char * const *) offered, "attending"));
+
+  /* A final state asks first; Cancel changes nothing. */
+  {
+    AdwMessageDialog *dialog = sp_referral_page_move (page, "declined");
+
+    g_assert_nonnull (dialog);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "final"));
+    respond (dialog, "cancel");
+    g_assert_cmpstr (sp_referral_page_get_status (page), ==, "referred");
+    g_assert_null (sp_referral_page_get_toast (page));
+  }
+
+  /* referred → accepted: shown at once, written when the toast closes. */
+  events_before = n_events (store, first->record.id);
+  g_assert_null (sp_referral_page_move (page, "accepted"));
+  g_assert_cmpstr (sp_referral_page_get_status (page), ==, "accepted");
+  toast = sp_referral_page_get_toast (page);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
+  {
+    g_autofree char *status = stored_status (store, first->record.id);
+    g_assert_cmpstr (status, ==, "referred");
+  }
+  adw_toast_dismiss (toast);
+  {
+    g_autofree char *status = stored_status (store, first->record.id);
+    g_assert_cmpstr (status, ==, "accepted");
+  }
+  g_assert_cmpuint (n_events (store, first->record.id), ==, events_before + 1);
+  g_assert_cmpuint (sp_referral_page_get_n_events (page), ==, events_before + 1);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (page), "Referred → Accepted"));
+  g_strfreev (offered);
+  offered = sp_referral_page_dup_offered_statuses (page);
+  g_assert_true (strv_equal_as_sets ((const char * const *) offered, sp_referral_next_statuses ("accepted")));
+
+  /* Back goes to the patient it was opened from, which shows the change. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL);
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "patient");
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (sp_window_get_patient_page (f->window)), "Accepted"));
+
+  /* Undo within the toast's life: nothing is ever written. */
+  g_assert_true (sp_window_open_referral (f->window, second->record.id));
+  events_before = n_events (store, second->record.id);
+  g_assert_null (sp_referral_page_move (page, "accepted"));
+  toast = sp_referral_page_get_toast (page);
+  g_assert_nonnull (toast);
+  g_signal_emit_by_name (toast, "button-clicked");
+  settle ();
+  g_assert_null (sp_referral_page_get_toast (page));
+  g_assert_cmpstr (sp_referral_page_get_status (page), ==, "referred");
+  {
+    g_autofree char *status = stored_status (store, second->record.id);
+    g_assert_cmpstr (status, ==, "referred");
+  }
+  g_assert_cmpuint (n_events (store, second->record.id), ==, events_before);
+
+  /* A final move, confirmed; still waiting when the user goes on, it is
+   * written then, not lost. */
+  {
+    AdwMessageDialog *dialog = sp_referral_page_move (page, "withdrawn");
+
+    g_assert_nonnull (dialog);
+    respond (dialog, "move");
+  }
+  g_assert_cmpstr (sp_referral_page_get_status (page), ==, "withdrawn");
+  g_assert_nonnull (sp_referral_page_get_toast (page));
+  {
+    g_autofree char *status = stored_status (store, second->record.id);
+    g_assert_cmpstr (status, ==, "referred");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "referrals");
+  {
+    g_autofree char *status = stored_status (store, second->record.id);
+    g_assert_cmpstr (status, ==, "withdrawn");
+  }
+  g_assert_null (sp_referral_page_get_toast (page));
+}
+
+static void
+body_referral_attendance (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpReferralPage *page = sp_window_get_referral_page (f->window);
+  g_autoptr(SpReferral) referral = find_referral (store, "accepted", 0);
+  g_autoptr(SpReferral) after = NULL;
+  GtkEditable *date;
+
+  g_assert_nonnull (referral);
+  g_assert_true (sp_window_open_referral (f->window, referral->record.id));
+  g_assert_cmpuint (sp_referral_page_get_n_sessions (page), ==, 0);
+
+  /* A date that is not one is refused at the field; nothing is written. */
+  date = sp_referral_page_get_session_date_field (page);
+  gtk_editable_set_text (date, "2026-13-40");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "referral.record-session", "b", TRUE));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (date), "error"));
+  g_assert_cmpuint (sp_referral_page_get_n_sessions (page), ==, 0);
+
+  /* The first session attended moves accepted → attending. */
+  gtk_editable_set_text (date, "2026-03-03");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "referral.record-session", "b", TRUE));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (date), "error"));
+  after = sp_store_get_referral (store, referral->record.id, NULL);
+  g_assert_cmpstr (after->status, ==, "attending");
+  g_assert_cmpint (after->sessions_attended, ==, referral->sessions_attended + 1);
+  g_assert_cmpstr (sp_referral_page_get_status (page), ==, "attending");
+  g_assert_cmpuint (sp_referral_page_get_n_sessions (page), ==, 1);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (page), "3 Mar 2026"));
+
+  /* A missed one is listed but not counted. */
+  gtk_editable_set_text (date, "2026-03-10");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "referral.record-session", "b", FALSE));
+  g_clear_pointer (&after, sp_referral_free);
+  after = sp_store_get_referral (store, referral->record.id, NULL);
+  g_assert_cmpint (after->sessions_attended, ==, referral->sessions_attended + 1);
+  g_assert_cmpuint (sp_referral_page_get_n_sessions (page), ==, 2);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (page), "Missed"));
+  {
+    g_auto(GStrv) offered = sp_referral_page_dup_offered_statuses (page);
+    g_assert_true (strv_equal_as_sets ((const char * const *) offered, sp_referral_next_statuses ("attending")));
+  }
+
+  /* Completed, after asking; then the outcome and the Friends and Family
+   * Test answer, which is asked at completion. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sp_referral_page_get_fft_row (page))));
+  respond (sp_referral_page_move (page, "completed"), "move");
+  adw_toast_dismiss (sp_referral_page_get_toast (page));
+  g_clear_pointer (&after, sp_referral_free);
+  after = sp_store_get_referral (store, referral->record.id, NULL);
+  g_assert_cmpstr (after->status, ==, "completed");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (sp_referral_page_get_fft_row (page))));
+  {
+    g_auto(GStrv) offered = sp_referral_page_dup_offered_statuses (page);
+    g_assert_cmpuint (g_strv_length (offered), ==, 0);
+  }
+
+  gtk_editable_set_text (sp_referral_page_get_outcome_field (page), "Came to both sessions; sleeping better.");
+  g_signal_emit_by_name (sp_referral_page_get_outcome_field (page), "apply");
+  adw_combo_row_set_selected (sp_referral_page_get_fft_row (page), 1);
+  g_clear_pointer (&after, sp_referral_free);
+  after = sp_store_get_referral (store, referral->record.id, NULL);
+  g_assert_cmpstr (after->outcome, ==, "Came to both sessions; sleeping better.");
+  g_assert_cmpstr (after->fft, ==, "very_good");
+  g_assert_cmpstr (gtk_editable_get_text (sp_referral_page_get_outcome_field (page)), ==,
+                   "Came to both sessions; sleeping better.");
+}
+
+/* ---- Measures ----------------------------------------------------------- */
+
+static void
+body_take_measure (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  g_autoptr(SpPatient) patient = sp_store_find_patient (store, "9999975984", NULL);
+  g_autoptr(GPtrArray) before = sp_store_list_assessments (store, patient->record.id, NULL);
+  g_autoptr(GPtrArray) after = NULL;
+  SpMeasureDialog *dialog;
+  gpointer weak;
+
+  g_assert_true (sp_window_open_patient (f->window, patient->record.id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.take-measure", NULL));
+  dialog = find_window_of_type (f, SP_TYPE_MEASURE_DIALOG);
+  g_assert_nonnull (dialog);
+  weak = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+
+  /* A licensed measure says so; each scale has its points. */
+  sp_measure_dialog_set_measure (dialog, SP_MEASURE_SWEMWBS);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "Warwick"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "None of the time"));
+  sp_measure_dialog_set_measure (dialog, SP_MEASURE_MSKHQ);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "Keele"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "4 = Best"));
+  sp_measure_dialog_set_measure (dialog, SP_MEASURE_ONS4);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "10 = Completely"));
+  sp_measure_dialog_set_answer (dialog, SP_ONS4_LIFE_SATISFACTION, 9);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (dialog), "Very high"));
+
+  /* PHQ-9: incomplete — never a low score — until every item is answered. */
+  sp_measure_dialog_set_measure (dialog, SP_MEASURE_PHQ9);
+  g_assert_null (find_label_containing (GTK_WIDGET (dialog), "Warwick"));
+  g_assert_cmpstr (sp_measure_dialog_get_score_text (dialog), ==, "Incomplete");
+  g_assert_false (gtk_widget_is_sensitive (sp_measure_dialog_get_save_button (dialog)));
+  for (guint i = 0; i < 8; i++)
+    {
+      sp_measure_dialog_set_answer (dialog, i, 2);
+      g_assert_cmpstr (sp_measure_dialog_get_score_text (dialog), ==, "Incomplete");
+    }
+  g_assert_nonnull (strstr (sp_measure_dialog_get_band_text (dialog), "8 of 9"));
+  g_assert_true (gtk_widget_is_sensitive (sp_measure_dialog_get_save_button (dialog)));
+  sp_measure_dialog_set_answer (dialog, 8, 2);
+  g_assert_cmpstr (sp_measure_dialog_get_score_text (dialog), ==, "18");
+  g_assert_cmpstr (sp_measure_dialog_get_band_text (dialog), ==, "Moderately severe");
+
+  /* She has a PHQ-9 baseline, so this is a follow-up, compared live. */
+  g_assert_cmpstr (sp_measure_dialog_get_stage (dialog), ==, "follow_up");
+  g_assert_nonnull (strstr (sp_measure_dialog_get_change_text (dialog), "Since the baseline"));
+  g_assert_nonnull (strstr (sp_measure_dialog_get_change_text (dialog), "points"));
+  /* Changing an answer changes the score at once. */
+  sp_measure_dialog_set_answer (dialog, 8, 3);
+  g_assert_cmpstr (sp_measure_dialog_get_score_text (dialog), ==, "19");
+  sp_measure_dialog_set_answer (dialog, 8, 2);
+
+  g_assert_true (sp_measure_dialog_save (dialog));
+  WAIT_UNTIL (weak == NULL);
+
+  after = sp_store_list_assessments (store, patient->record.id, NULL);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  {
+    SpAssessment *added = NULL;
+    SpMeasureScore score;
+
+    for (guint i = 0; i < after->len; i++)
+      {
+        SpAssessment *a = after->pdata[i];
+        gboolean old = FALSE;
+
+        for (guint j = 0; j < before->len; j++)
+          old |= g_strcmp0 (((SpAssessment *) before->pdata[j])->record.id, a->record.id) == 0;
+        if (!old)
+          added = a;
+      }
+    g_assert_nonnull (added);
+    g_assert_cmpstr (added->measure, ==, "phq9");
+    g_assert_cmpstr (added->stage, ==, "follow_up");
+    g_assert_true (sp_gui_assessment_score (added, &score));
+    g_assert_cmpint (score.raw_total, ==, 18);
+  }
+
+  /* The patient page shows it, and its trend says so in words. */
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "patient");
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (sp_window_get_patient_page (f->window)), "Moderately severe"));
+}
+
+static SpTrendChart *
+find_chart (GtkWidget           *widget,
+            const SpMeasureInfo *info)
+{
+  g_autofree char *label = g_strdup_printf ("Trend of %s", sp_measure_get_name (info));
+
+  if (SP_IS_TREND_CHART (widget))
+    {
+      g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+      if (mismatch == NULL)
+        return SP_TREND_CHART (widget);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      SpTrendChart *found = find_chart (child, info);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+body_trend_chart (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  g_autoptr(SpPatient) patient = sp_store_find_patient (store, "9999975984", NULL);
+  SpTrendChart *chart;
+
+  g_assert_true (sp_window_open_patient (f->window, patient->record.id));
+  chart = find_chart (GTK_WIDGET (sp_window_get_patient_page (f->window)), sp_measure_get (SP_MEASURE_PHQ9));
+  g_assert_nonnull (chart);
+  g_assert_cmpuint (sp_trend_chart_get_n_points (chart), ==, 2);
+  g_assert_nonnull (strstr (sp_trend_chart_get_summary (chart), "2 scores from"));
+  g_assert_nonnull (strstr (sp_trend_chart_get_summary (chart), "Lower is better"));
+  g_assert_nonnull (strstr (sp_trend_chart_get_summary (chart), "went down, which is better"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       sp_trend_chart_get_summary (chart));
+
+  chart = find_chart (GTK_WIDGET (sp_window_get_patient_page (f->window)), sp_measure_get (SP_MEASURE_MSKHQ));
+  g_assert_nonnull (chart);
+  g_assert_nonnull (strstr (sp_trend_chart_get_summary (chart), "Higher is better"));
+}
+
+static SpAssessment *
+make_assessment (const char *measure,
+                 const char *stage,
+                 const char *taken_at,
+                 const gint *answers,
+                 guint       n_answers)
+{
+  SpAssessment *a = sp_assessment_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_answers; i++)
+    {
+      if (answers[i] < 0)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_int_value (builder, answers[i]);
+    }
+  json_builder_end_array (builder);
+  a->measure = g_strdup (measure);
+  a->stage = g_strdup (stage);
+  a->taken_at = g_strdup (taken_at);
+  a->answers = json_builder_get_root (builder);
+  return a;
+}
+
+/* The chart leaves an incomplete questionnaire out, and says so. */
+static void
+test_trend_chart_summary (void)
+{
+  const gint high[] = { 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+  const gint gap[] = { 0, 0, 0, -1, 0, 0, 0, 0, 0 };
+  const gint low[] = { 1, 1, 1, 1, 1, 1, 0, 0, 0 };
+  g_autoptr(GPtrArray) assessments = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_assessment_free);
+  GtkWidget *chart;
+  const char *summary;
+
+  g_ptr_array_add (assessments, make_assessment ("phq9", "baseline", "2026-02-05T10:00:00Z", high, 9));
+  g_ptr_array_add (assessments, make_assessment ("phq9", "follow_up", "2026-04-01T10:00:00Z", gap, 9));
+  g_ptr_array_add (assessments, make_assessment ("phq9", "follow_up", "2026-06-06T10:00:00Z", low, 9));
+  g_ptr_array_add (assessments, make_assessment ("gad7", "baseline", "2026-02-05T10:00:00Z", high, 7));
+
+  chart = g_object_ref_sink (sp_trend_chart_new (sp_measure_get (SP_MEASURE_PHQ9), assessments));
+  summary = sp_trend_chart_get_summary (SP_TREND_CHART (chart));
+  g_assert_cmpuint (sp_trend_chart_get_n_points (SP_TREND_CHART (chart)), ==, 2);
+  g_assert_nonnull (strstr (summary, "from 18 (Moderately severe) to 6 (Mild)"));
+  g_assert_nonnull (strstr (summary, "went down, which is better"));
+  g_assert_nonnull (strstr (summary, "1 incomplete questionnaire is not drawn"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Trend of PHQ-9 (depression)");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_ROLE_IMG);
+  g_assert_finalize_object (chart);
+}
+
+/* ---- Payments ----------------------------------------------------------- */
+
+static gboolean
+payment_dialog_can_save (SpPaymentDialog *dialog)
+{
+  return gtk_widget_is_sensitive (sp_payment_dialog_get_save_button (dialog));
+}
+
+static void
+body_payments (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpPaymentsView *view = sp_window_get_payments (f->window);
+  g_autoptr(SpReferral) referral = NULL;
+  SpBalance before = { 0, }, shown = { 0, }, after = { 0, };
+  SpPaymentDialog *dialog;
+  GtkEditable *amount;
+  gpointer weak;
+
+  /* A referral with sessions attended and a co-payment to pay. */
+  for (guint i = 0; referral == NULL; i++)
+    {
+      g_autoptr(SpReferral) r = find_referral (store, "attending", i);
+
+      g_assert_nonnull (r);
+      if (r->patient_share_pence > 0 && r->sessions_attended > 0)
+        referral = g_steal_pointer (&r);
+    }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "payments"));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "payments");
+  WAIT_UNTIL (!sp_payments_view_get_loading (view) && sp_payments_view_get_n_patients (view) > 0);
+  g_assert_cmpuint (sp_payments_view_get_n_funders (view), ==, 6);
+  g_assert_true (sp_store_patient_balance (store, referral->patient_id, &before, NULL));
+  g_assert_true (sp_payments_view_get_patient_balance (view, referral->patient_id, &shown));
+  g_assert_cmpint (shown.patient_due, ==, before.patient_due);
+  g_assert_cmpint (shown.patient_paid, ==, before.patient_paid);
+
+  /* A funder's spend is the core's. */
+  {
+    g_autoptr(GPtrArray) funders = sp_store_list (store, &sp_entity_funder, NULL, NULL, NULL);
+    SpFunderSpend spend, in_view;
+    SpFunder *funder = funders->pdata[0];
+
+    g_assert_true (sp_store_funder_spend (store, funder->record.id, &spend, NULL));
+    g_assert_true (sp_payments_view_get_funder_spend (view, funder->record.id, &in_view));
+    g_assert_cmpint (in_view.budget, ==, spend.budget);
+    g_assert_cmpint (in_view.committed, ==, spend.committed);
+    g_assert_nonnull (find_label_containing (GTK_WIDGET (view), funder->name));
+  }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "payments.record", "s", referral->record.id));
+  dialog = find_window_of_type (f, SP_TYPE_PAYMENT_DIALOG);
+  g_assert_nonnull (dialog);
+  weak = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+  amount = sp_payment_dialog_get_amount_field (dialog);
+  g_assert_false (payment_dialog_can_save (dialog));
+
+  /* Not an amount: marked at the field with the reason; Save stays off. */
+  gtk_editable_set_text (amount, "abc");
+  g_assert_false (payment_dialog_can_save (dialog));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (amount), "error"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (sp_payment_dialog_get_amount_message (dialog))));
+  g_assert_nonnull (strstr (gtk_label_get_text (sp_payment_dialog_get_amount_message (dialog)), "not an amount"));
+  g_assert_false (sp_payment_dialog_save (dialog));
+  gtk_editable_set_text (amount, "0.00");
+  g_assert_false (payment_dialog_can_save (dialog));
+  gtk_editable_set_text (amount, "12.345");
+  g_signal_emit_by_name (amount, "entry-activated");
+  g_assert_false (payment_dialog_can_save (dialog));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
+  gtk_editable_set_text (amount, "£5.00");
+  g_assert_true (payment_dialog_can_save (dialog));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (amount), "error"));
+  gtk_widget_activate (sp_payment_dialog_get_save_button (dialog));
+  WAIT_UNTIL (weak == NULL);
+
+  /* The store and the view both have it. */
+  g_assert_true (sp_store_patient_balance (store, referral->patient_id, &after, NULL));
+  g_assert_cmpint (after.patient_paid, ==, before.patient_paid + 500);
+  WAIT_UNTIL (sp_payments_view_get_patient_balance (view, referral->patient_id, &shown) &&
+              shown.patient_paid == before.patient_paid + 500);
+
+  /* A reversal puts it right, after asking; the ledger keeps both. */
+  {
+    g_autoptr(GPtrArray) payments = sp_store_list_payments (store, referral->record.id, NULL);
+    SpPayment *last = payments->pdata[payments->len - 1];
+    AdwMessageDialog *confirm;
+
+    g_assert_cmpint (last->amount_pence, ==, 500);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "payments.reverse", "s", last->record.id));
+    confirm = find_message_dialog (f);
+    g_assert_nonnull (confirm);
+    respond (confirm, "reverse");
+    g_assert_true (sp_store_patient_balance (store, referral->patient_id, &after, NULL));
+    g_assert_cmpint (after.patient_paid, ==, before.patient_paid);
+    WAIT_UNTIL (sp_payments_view_get_patient_balance (view, referral->patient_id, &shown) &&
+                shown.patient_paid == before.patient_paid);
+    g_clear_pointer (&payments, g_ptr_array_unref);
+    payments = sp_store_list_payments (store, referral->record.id, NULL);
+    g_assert_cmpint (((SpPayment *) payments->pdata[payments->len - 1])->amount_pence, ==, -500);
+  }
+}
+
+/* ---- GP look-up --------------------------------------------------------- */
+
+/* Controls that could change something: anything editable or toggled, and
+ * any button but the look-up. Rows that only choose a patient are fine. */
+static void
+collect_editable (GtkWidget  *widget,
+                  GtkWidget  *allowed,
+                  GString    *found)
+{
+  if (!gtk_widget_get_visible (widget) || widget == allowed)
+    return;
+  if (gtk_widget_is_sensitive (widget) &&
+      (GTK_IS_EDITABLE (widget) || GTK_IS_SWITCH (widget) || GTK_IS_CHECK_BUTTON (widget) ||
+       GTK_IS_TOGGLE_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) ||
+       GTK_IS_SCALE (widget) || GTK_IS_TEXT_VIEW (widget) ||
+       (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_name (widget), "lookup") != 0)))
+    g_string_append_printf (found, " %s(%s)", G_OBJECT_TYPE_NAME (widget), gtk_widget_get_name (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_editable (child, allowed, found);
+}
+
+static void
+assert_read_only (SpGpView *view)
+{
+  g_autoptr(GString) found = g_string_new (NULL);
+
+  collect_editable (GTK_WIDGET (view), GTK_WIDGET (sp_gp_view_get_search_entry (view)), found);
+  if (found->len > 0)
+    g_error ("Editable controls in the GP view:%s", found->str);
+}
+
+static void
+body_gp_view (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpGpView *view = sp_window_get_lookup (f->window);
+  g_autoptr(SpPatient) patient = sp_store_find_patient (store, "9999975984", NULL);
+  gint64 audits = sp_store_count (store, &sp_entity_audit_event, NULL, NULL);
+
+  /* Reachable for everyone, read-only. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "lookup"));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "lookup");
+  assert_read_only (view);
+
+  /* By NHS number, typed with spaces. */
+  gtk_editable_set_text (sp_gp_view_get_search_entry (view), "999 997 5984");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "gp.lookup", NULL));
+  g_assert_cmpstr (sp_gp_view_get_patient_id (view), ==, patient->record.id);
+  g_assert_cmpuint (sp_gp_view_get_n_referrals (view), >, 0);
+  g_assert_cmpuint (sp_gp_view_get_n_measures (view), >, 0);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "Margaret Holloway"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "Strength and Balance"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "Reliable improvement"));
+  g_assert_cmpint (sp_store_count (store, &sp_entity_audit_event, NULL, NULL), >, audits);
+  assert_read_only (view);
+
+  /* By name: several patients to choose from, still nothing to edit. */
+  g_assert_true (sp_gp_view_look_up (view, "P"));
+  g_assert_cmpuint (sp_gp_view_get_n_results (view), >, 1);
+  g_assert_null (sp_gp_view_get_patient_id (view));
+  assert_read_only (view);
+
+  /* Nobody: said plainly. */
+  g_assert_false (sp_gp_view_look_up (view, "943 476 5919"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "No patient with NHS number"));
+
+  /* A GP and nothing else sees the look-up alone. */
+  {
+    g_auto(GStrv) practices = g_strdupv ((char **) sp_store_get_practices (store));
+    sp_store_set_actor (store, "dr.jones", SP_ROLE_GP, (const char * const *) practices);
+  }
+  sp_window_apply_roles (f->window);
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "lookup");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "caseload");
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "lookup");
+  g_assert_false (gtk_widget_get_visible (find_widget_named (GTK_WIDGET (f->window), "caseload")));
+  g_assert_false (gtk_widget_get_visible (find_widget_named (GTK_WIDGET (f->window), "referrals")));
+  g_assert_true (gtk_widget_get_visible (find_widget_named (GTK_WIDGET (f->window), "lookup")));
+  g_assert_true (sp_gp_view_look_up (view, "9999975984"));
+  assert_read_only (view);
 }
 
 static void
@@ -832,6 +1633,56 @@ test_keyboard_routes (Fixture       *f,
                       gconstpointer  data)
 {
   run_app (f, body_keyboard_routes);
+}
+
+
+static void
+test_referrals_list (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_app (f, body_referrals_list);
+}
+
+static void
+test_referral_move_and_undo (Fixture       *f,
+                             gconstpointer  data)
+{
+  run_app (f, body_referral_move_and_undo);
+}
+
+static void
+test_referral_attendance (Fixture       *f,
+                          gconstpointer  data)
+{
+  run_app (f, body_referral_attendance);
+}
+
+static void
+test_take_measure (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_app (f, body_take_measure);
+}
+
+static void
+test_trend_chart (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_trend_chart);
+}
+
+static void
+test_payments (Fixture       *f,
+               gconstpointer  data)
+{
+  run_app (f, body_payments);
+}
+
+static void
+test_gp_view (Fixture       *f,
+              gconstpointer  data)
+{
+  run_app (f, body_gp_view);
 }
 
 /* ---- The caseload model at the size of a large network ----------------- */
@@ -1073,6 +1924,11 @@ main (int   argc,
 
   gtk_init ();
   adw_init ();
+  /* Animations end as they start, so a toast the test closes at once is
+   * closed as a user's would be, after it has appeared: libadwaita 1.2's
+   * toast overlay crashes when a toast is dismissed mid-way through its
+   * opening animation (the app itself never dismisses one). */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   make_template ();
 
   g_test_add_func ("/gui/row/finalizes", test_row_finalizes);
@@ -1088,6 +1944,14 @@ main (int   argc,
   g_test_add ("/gui/catalogue/search", Fixture, NULL, setup_seeded, test_catalogue, teardown);
   g_test_add ("/gui/a11y/names", Fixture, NULL, setup_seeded, test_accessible_names, teardown);
   g_test_add ("/gui/a11y/keyboard", Fixture, NULL, setup_seeded, test_keyboard_routes, teardown);
+  g_test_add_func ("/gui/trend/summary", test_trend_chart_summary);
+  g_test_add ("/gui/referrals/list", Fixture, NULL, setup_seeded, test_referrals_list, teardown);
+  g_test_add ("/gui/referrals/move-undo", Fixture, NULL, setup_seeded, test_referral_move_and_undo, teardown);
+  g_test_add ("/gui/referrals/attendance", Fixture, NULL, setup_seeded, test_referral_attendance, teardown);
+  g_test_add ("/gui/measures/take", Fixture, NULL, setup_seeded, test_take_measure, teardown);
+  g_test_add ("/gui/measures/trend", Fixture, NULL, setup_seeded, test_trend_chart, teardown);
+  g_test_add ("/gui/payments/record", Fixture, NULL, setup_seeded, test_payments, teardown);
+  g_test_add ("/gui/gp/read-only", Fixture, NULL, setup_seeded, test_gp_view, teardown);
 
   status = g_test_run ();
 

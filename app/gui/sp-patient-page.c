@@ -20,6 +20,7 @@
 #include "sp-patient-page.h"
 #include "sp-patients.h"
 #include "sp-referrals.h"
+#include "sp-trend-chart.h"
 #include "sp-validate.h"
 #include "sp-vocab.h"
 
@@ -33,6 +34,7 @@ struct _SpPatientPage
   GtkWidget           *msk_badge;
   GtkWidget           *mh_badge;
   GtkWidget           *match_button;
+  GtkFlowBox          *actions_box;
   AdwPreferencesGroup *conditions_group;
   AdwPreferencesGroup *referrals_group;
   AdwPreferencesGroup *measures_group;
@@ -354,6 +356,28 @@ fill_measures (SpPatientPage  *self,
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _("Latest score"), -1);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), value);
       add_row (self, self->measures_group, row);
+
+      /* The trend under its row, once there is a score to draw. */
+      {
+        GtkWidget *chart = sp_trend_chart_new (info, assessments);
+        GtkWidget *chart_row;
+
+        if (sp_trend_chart_get_n_points (SP_TREND_CHART (chart)) == 0)
+          {
+            g_object_ref_sink (chart);
+            g_object_unref (chart);
+            continue;
+          }
+        chart_row = adw_preferences_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (chart_row), sp_measure_get_name (info));
+        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (chart_row), FALSE);
+        gtk_widget_set_margin_start (chart, 12);
+        gtk_widget_set_margin_end (chart, 12);
+        gtk_widget_set_margin_top (chart, 8);
+        gtk_widget_set_margin_bottom (chart, 8);
+        gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (chart_row), chart);
+        add_row (self, self->measures_group, chart_row);
+      }
     }
   if (assessments->len == 0)
     add_row (self, self->measures_group, plain_row (_("No measures recorded"), NULL));
@@ -393,6 +417,10 @@ fill_referrals (SpPatientPage  *self,
         g_string_append_printf (subtitle, "\n%s", r->outcome);
 
       row = plain_row (offering ? offering->name : _("Offering no longer in the catalogue"), subtitle->str);
+      /* Opens the referral's own page. */
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-referral");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", r->record.id);
       if (r->patient_share_pence > 0)
         {
           g_autofree char *money = sp_money_format (r->patient_share_pence);
@@ -405,6 +433,9 @@ fill_referrals (SpPatientPage  *self,
       gtk_widget_add_css_class (cost, "numeric");
       gtk_widget_set_tooltip_text (cost, _("What the patient pays a session"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), cost);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 g_object_new (GTK_TYPE_IMAGE, "icon-name", "go-next-symbolic",
+                                               "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL));
       add_row (self, self->referrals_group, row);
     }
 
@@ -463,6 +494,7 @@ sp_patient_page_class_init (SpPatientPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, msk_badge);
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, mh_badge);
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, match_button);
+  gtk_widget_class_bind_template_child (widget_class, SpPatientPage, actions_box);
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, conditions_group);
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, referrals_group);
   gtk_widget_class_bind_template_child (widget_class, SpPatientPage, measures_group);
@@ -474,6 +506,11 @@ sp_patient_page_init (SpPatientPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->rows = g_ptr_array_new ();
+
+  /* Tab goes straight to the buttons, not to the flow box's cells. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->actions_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_focusable (child, FALSE);
 }
 
 void

@@ -1,9 +1,14 @@
 /* sp-window.c — the main window: sidebar of views, and their content
  *
- * An AdwLeaflet holds the sidebar (Caseload, Catalogue) and the content;
- * the content is a stack of the two views and the pages reached from them
- * (a patient, the offerings matched to them). Each step back goes one page
- * up: match → patient → the view it came from → the sidebar when folded.
+ * An AdwLeaflet holds the sidebar (Caseload, Catalogue, Referrals, Payments,
+ * Look Up a Patient) and the content; the content is a stack of the views
+ * and the pages reached from them (a patient, the offerings matched to
+ * them, a referral). Each step back goes one page up: match → patient →
+ * the view it came from, and referral → the patient or view it was opened
+ * from; then to the sidebar when folded.
+ *
+ * A desk signed in as a GP only (no link-worker role) sees the read-only
+ * look-up and nothing else.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +19,8 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
+#include "sp-measure-dialog.h"
 #include "sp-patient-editor.h"
 #include "sp-window.h"
 
@@ -30,6 +37,9 @@ struct _SpWindow
   GtkListBox           *sidebar_list;
   GtkListBoxRow        *caseload_row;
   GtkListBoxRow        *catalogue_row;
+  GtkListBoxRow        *referrals_row;
+  GtkListBoxRow        *payments_row;
+  GtkListBoxRow        *lookup_row;
   GtkLabel             *practice_label;
   GtkWidget            *content_box;
   GtkButton            *back_button;
@@ -41,10 +51,16 @@ struct _SpWindow
   SpCatalogueView      *catalogue;
   SpPatientPage        *patient_page;
   SpMatchPage          *match_page;
+  SpReferralsView      *referrals;
+  SpPaymentsView       *payments;
+  SpGpView             *lookup;
+  SpReferralPage       *referral_page;
 
   GSettings            *settings;
   SpStore              *store;
-  char                 *view;          /* the sidebar's choice: "caseload" or "catalogue" */
+  char                 *view;          /* the sidebar's choice: "caseload", "referrals", … */
+  char                 *referral_from; /* the page the referral page was opened from */
+  gboolean              gp_only;       /* signed in as a GP, with no other role */
   gboolean              search_mode;
   GBinding             *search_binding;
 };
@@ -67,10 +83,26 @@ visible_page (SpWindow *self)
   return name != NULL ? name : "caseload";
 }
 
+/* The sidebar's views, in its order. */
+static const char * const views[] = { "caseload", "catalogue", "referrals", "payments", "lookup" };
+
 static gboolean
 page_is_view (const char *page)
 {
-  return g_strcmp0 (page, "caseload") == 0 || g_strcmp0 (page, "catalogue") == 0;
+  return page != NULL && g_strv_contains (views, page);
+}
+
+static GtkListBoxRow *
+row_for_view (SpWindow   *self,
+              const char *view)
+{
+  GtkListBoxRow *rows[] = { self->caseload_row, self->catalogue_row, self->referrals_row,
+                            self->payments_row, self->lookup_row };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    if (g_strcmp0 (gtk_widget_get_name (GTK_WIDGET (rows[i])), view) == 0)
+      return rows[i];
+  return self->caseload_row;
 }
 
 static void
@@ -97,6 +129,8 @@ bind_search (SpWindow *self)
     view = G_OBJECT (self->caseload);
   else if (g_strcmp0 (page, "catalogue") == 0)
     view = G_OBJECT (self->catalogue);
+  else if (g_strcmp0 (page, "referrals") == 0)
+    view = G_OBJECT (self->referrals);
 
   if (view != NULL)
     self->search_binding = g_object_bind_property (view, "search-mode", self, "search-mode",
@@ -109,13 +143,14 @@ static void
 update_navigation (SpWindow *self)
 {
   const char *page = visible_page (self);
-  gboolean folded, on_content;
+  gboolean folded, on_content, searchable;
   gboolean has_store = self->store != NULL;
   GtkStackPage *stack_page;
 
   /* Signals can fire while the template is still being built. */
   if (self->leaflet == NULL || self->content_stack == NULL || self->patient_page == NULL ||
-      self->caseload == NULL || self->catalogue == NULL || self->settings == NULL)
+      self->caseload == NULL || self->catalogue == NULL || self->referrals == NULL ||
+      self->referral_page == NULL || self->settings == NULL)
     return;
 
   folded = adw_leaflet_get_folded (self->leaflet);
@@ -128,26 +163,48 @@ update_navigation (SpWindow *self)
   adw_window_title_set_title (self->content_title, gtk_stack_page_get_title (stack_page));
   if (g_strcmp0 (page, "patient") == 0 || g_strcmp0 (page, "match") == 0)
     adw_window_title_set_subtitle (self->content_title, sp_patient_page_get_title (self->patient_page));
+  else if (g_strcmp0 (page, "referral") == 0)
+    adw_window_title_set_subtitle (self->content_title, sp_referral_page_get_title (self->referral_page));
   else
     adw_window_title_set_subtitle (self->content_title, NULL);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", page_is_view (page));
-  gtk_widget_set_visible (self->search_button, page_is_view (page));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-patient", has_store);
+  /* The views with a search bar of their own. */
+  searchable = g_strcmp0 (page, "caseload") == 0 || g_strcmp0 (page, "catalogue") == 0 ||
+               g_strcmp0 (page, "referrals") == 0;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", searchable);
+  gtk_widget_set_visible (self->search_button, searchable);
+  gtk_widget_set_visible (self->add_button, !self->gp_only);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-patient", has_store && !self->gp_only);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.edit-patient",
                                  has_store && g_strcmp0 (page, "patient") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.match-patient",
                                  has_store && g_strcmp0 (page, "patient") == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.take-measure",
+                                 has_store && (g_strcmp0 (page, "patient") == 0 || g_strcmp0 (page, "referral") == 0));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-referral", has_store && !self->gp_only);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-patient", has_store && !self->gp_only);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back",
                                  !page_is_view (page) || (folded && on_content));
 
   bind_search (self);
 }
 
+/* Leaving a referral's page writes a move still waiting on its toast: the
+ * page that comes next reads the store, and must show what the user did. */
+static void
+leave_referral_page (SpWindow   *self,
+                     const char *to)
+{
+  if (self->referral_page != NULL && g_strcmp0 (visible_page (self), "referral") == 0 &&
+      g_strcmp0 (to, "referral") != 0)
+    sp_referral_page_commit_pending (self->referral_page);
+}
+
 static void
 show_page (SpWindow   *self,
            const char *page)
 {
+  leave_referral_page (self, page);
   gtk_stack_set_visible_child_name (self->content_stack, page);
   adw_leaflet_set_visible_child (self->leaflet, self->content_box);
   update_navigation (self);
@@ -155,18 +212,41 @@ show_page (SpWindow   *self,
   gtk_widget_grab_focus (gtk_stack_get_visible_child (self->content_stack));
 }
 
+/* Remembered for the next start when the settings schema knows the view;
+ * an older schema only lists some, and the others are simply not kept. */
+static void
+remember_view (SpWindow   *self,
+               const char *view)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) key = NULL;
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (view));
+
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  key = g_settings_schema_get_key (schema, "last-view");
+  if (g_settings_schema_key_range_check (key, value))
+    g_settings_set_string (self->settings, "last-view", view);
+}
+
 static void
 show_view (SpWindow   *self,
            const char *view)
 {
-  GtkListBoxRow *row = g_strcmp0 (view, "catalogue") == 0 ? self->catalogue_row : self->caseload_row;
+  GtkListBoxRow *row = row_for_view (self, self->gp_only ? "lookup" : view);
 
+  leave_referral_page (self, view);
   g_free (self->view);
   self->view = g_strdup (gtk_widget_get_name (GTK_WIDGET (row)));
   if (gtk_list_box_get_selected_row (self->sidebar_list) != row)
     gtk_list_box_select_row (self->sidebar_list, row);
   gtk_stack_set_visible_child_name (self->content_stack, self->view);
-  g_settings_set_string (self->settings, "last-view", self->view);
+  if (!self->gp_only)
+    remember_view (self, self->view);
+  /* Lists of things that change elsewhere are read again when shown. */
+  if (self->store != NULL && g_str_equal (self->view, "referrals"))
+    sp_referrals_view_refresh (self->referrals);
+  else if (self->store != NULL && g_str_equal (self->view, "payments"))
+    sp_payments_view_refresh (self->payments);
   update_navigation (self);
 }
 
@@ -220,6 +300,47 @@ patient_activated_cb (SpWindow   *self,
                       const char *patient_id)
 {
   sp_window_open_patient (self, patient_id);
+}
+
+/* Opens a referral's page; Back returns to the page showing now. */
+gboolean
+sp_window_open_referral (SpWindow   *self,
+                         const char *referral_id)
+{
+  g_autoptr(GError) error = NULL;
+  const char *from = visible_page (self);
+
+  g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (referral_id != NULL, FALSE);
+
+  if (!sp_referral_page_load (self->referral_page, self->store, referral_id, &error))
+    {
+      toast_error (self, error);
+      return FALSE;
+    }
+  if (g_strcmp0 (from, "referral") != 0)
+    {
+      g_free (self->referral_from);
+      self->referral_from = g_strdup (from);
+    }
+  show_page (self, "referral");
+  return TRUE;
+}
+
+static void
+referral_activated_cb (SpWindow   *self,
+                       const char *referral_id)
+{
+  sp_window_open_referral (self, referral_id);
+}
+
+/* The referral page wrote to the store: the lists are out of date. */
+static void
+referral_changed_cb (SpWindow *self)
+{
+  sp_caseload_view_refresh (self->caseload);
+  sp_referrals_view_refresh (self->referrals);
+  update_navigation (self);
 }
 
 static void
@@ -278,6 +399,18 @@ back_action (GtkWidget  *widget,
     show_page (self, "patient");
   else if (g_strcmp0 (page, "patient") == 0)
     show_page (self, self->view);
+  else if (g_strcmp0 (page, "referral") == 0)
+    {
+      /* Back to where the referral was opened, showing what changed. */
+      sp_referral_page_commit_pending (self->referral_page);
+      if (g_strcmp0 (self->referral_from, "patient") == 0 &&
+          sp_patient_page_get_patient_id (self->patient_page) != NULL)
+        sp_window_open_patient (self, sp_patient_page_get_patient_id (self->patient_page));
+      else if (g_strcmp0 (self->referral_from, "match") == 0)
+        show_page (self, "match");
+      else
+        show_page (self, page_is_view (self->referral_from) ? self->referral_from : self->view);
+    }
   else if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
@@ -333,6 +466,67 @@ match_patient_action (GtkWidget  *widget,
   show_page (self, "match");
 }
 
+static void
+open_referral_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  sp_window_open_referral (SP_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+open_patient_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  sp_window_open_patient (SP_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+measure_saved_cb (SpWindow   *self,
+                  const char *measure_name)
+{
+  g_autofree char *escaped = g_markup_escape_text (measure_name, -1);
+  const char *id = sp_patient_page_get_patient_id (self->patient_page);
+
+  if (g_strcmp0 (visible_page (self), "patient") == 0 && id != NULL)
+    sp_window_open_patient (self, id);
+  sp_caseload_view_refresh (self->caseload);
+  sp_window_add_toast (self, adw_toast_new_format (_("%s saved"), escaped));
+}
+
+/* Opens the questionnaire for the patient shown; on a referral's page, the
+ * page's own, which ties the answers to the referral. */
+static void
+take_measure_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  SpMeasureDialog *dialog;
+  const char *patient_id;
+
+  if (g_strcmp0 (visible_page (self), "referral") == 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self->referral_page), "referral.take-measure", NULL);
+      return;
+    }
+  patient_id = sp_patient_page_get_patient_id (self->patient_page);
+  if (patient_id == NULL)
+    return;
+  dialog = sp_measure_dialog_new (self->store, patient_id, NULL, &error);
+  if (dialog == NULL)
+    {
+      toast_error (self, error);
+      return;
+    }
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (self)));
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (measure_saved_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ---- GtkWindow ---------------------------------------------------------- */
 
 static gboolean
@@ -373,6 +567,7 @@ sp_window_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->view, g_free);
+  g_clear_pointer (&self->referral_from, g_free);
 
   G_OBJECT_CLASS (sp_window_parent_class)->finalize (object);
 }
@@ -436,6 +631,10 @@ sp_window_class_init (SpWindowClass *klass)
   g_type_ensure (SP_TYPE_CATALOGUE_VIEW);
   g_type_ensure (SP_TYPE_PATIENT_PAGE);
   g_type_ensure (SP_TYPE_MATCH_PAGE);
+  g_type_ensure (SP_TYPE_REFERRALS_VIEW);
+  g_type_ensure (SP_TYPE_PAYMENTS_VIEW);
+  g_type_ensure (SP_TYPE_GP_VIEW);
+  g_type_ensure (SP_TYPE_REFERRAL_PAGE);
 
   sp_application_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/org/signpost/Signpost/sp-window.ui");
@@ -447,6 +646,9 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, caseload_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, catalogue_row);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, referrals_row);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, payments_row);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, lookup_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, practice_label);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, back_button);
@@ -458,11 +660,17 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpWindow, catalogue);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, patient_page);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, match_page);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, referrals);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, payments);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, lookup);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, referral_page);
   gtk_widget_class_bind_template_callback (widget_class, update_navigation);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, patient_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, referred_cb);
+  gtk_widget_class_bind_template_callback (widget_class, referral_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, referral_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
@@ -470,11 +678,18 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-patient", NULL, add_patient_action);
   gtk_widget_class_install_action (widget_class, "win.edit-patient", NULL, edit_patient_action);
   gtk_widget_class_install_action (widget_class, "win.match-patient", NULL, match_patient_action);
+  gtk_widget_class_install_action (widget_class, "win.take-measure", NULL, take_measure_action);
+  gtk_widget_class_install_action (widget_class, "win.open-referral", "s", open_referral_action);
+  gtk_widget_class_install_action (widget_class, "win.open-patient", "s", open_patient_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Back, 0, "win.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.view", "s", "caseload");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.view", "s", "catalogue");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK, "win.view", "s", "referrals");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_CONTROL_MASK, "win.view", "s", "payments");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.view", "s", "lookup");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.take-measure", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-patient", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.edit-patient", NULL);
@@ -494,8 +709,12 @@ sp_window_init (SpWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   self->view = g_settings_get_string (self->settings, "last-view");
-  gtk_list_box_select_row (self->sidebar_list,
-                           g_strcmp0 (self->view, "catalogue") == 0 ? self->catalogue_row : self->caseload_row);
+  if (!page_is_view (self->view))
+    {
+      g_free (self->view);
+      self->view = g_strdup ("caseload");
+    }
+  gtk_list_box_select_row (self->sidebar_list, row_for_view (self, self->view));
   gtk_stack_set_visible_child_name (self->content_stack, self->view);
   update_navigation (self);
 }
@@ -521,6 +740,9 @@ sp_window_set_store (SpWindow *self,
   sp_caseload_view_set_store (self->caseload, store);
   sp_catalogue_view_set_store (self->catalogue, store);
   sp_patient_page_set_store (self->patient_page, store);
+  sp_referrals_view_set_store (self->referrals, store);
+  sp_payments_view_set_store (self->payments, store);
+  sp_gp_view_set_store (self->lookup, store);
 
   practice = sp_store_get_practice (store);
   if (practice != NULL)
@@ -532,6 +754,21 @@ sp_window_set_store (SpWindow *self,
 
   gtk_spinner_stop (self->loading_spinner);
   gtk_stack_set_visible_child_name (self->main_stack, "main");
+  sp_window_apply_roles (self);
+}
+
+/* Shows what the store's user may do: a GP with no other role gets the
+ * read-only look-up alone. Call it again after the user changes. */
+void
+sp_window_apply_roles (SpWindow *self)
+{
+  GtkListBoxRow *rows[] = { self->caseload_row, self->catalogue_row, self->referrals_row, self->payments_row };
+
+  g_return_if_fail (SP_IS_WINDOW (self));
+
+  self->gp_only = self->store != NULL && sp_store_get_roles (self->store) == SP_ROLE_GP;
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    gtk_widget_set_visible (GTK_WIDGET (rows[i]), !self->gp_only);
   show_view (self, self->view);
 }
 
@@ -624,4 +861,32 @@ sp_window_get_match_page (SpWindow *self)
 {
   g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
   return self->match_page;
+}
+
+SpReferralsView *
+sp_window_get_referrals (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+  return self->referrals;
+}
+
+SpPaymentsView *
+sp_window_get_payments (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+  return self->payments;
+}
+
+SpGpView *
+sp_window_get_lookup (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+  return self->lookup;
+}
+
+SpReferralPage *
+sp_window_get_referral_page (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+  return self->referral_page;
 }
