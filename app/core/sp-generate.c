@@ -260,14 +260,15 @@ weighted (Gen          *gen,
   return n - 1;
 }
 
-/* Earlier entries more often: common names are common. */
+/* Earlier entries more often: common names are common. With n = 200 the
+ * first comes about 1.7% of the time, as Smith does in England and Wales. */
 static guint
 skewed (Gen  *gen,
         guint n)
 {
   gdouble u = g_rand_double (gen->rand);
 
-  return MIN ((guint) (n * u * u), n - 1);
+  return MIN ((guint) (n * pow (u, 1.3)), n - 1);
 }
 
 static gdouble
@@ -904,8 +905,13 @@ generate_catalogue (Gen                    *gen,
             }
           if (copy > 0 && o->fee_pence > 0)
             {
-              gint64 fee = MAX (100, round_fee ((gdouble) t->fee_pence * g_rand_double_range (gen->rand, 0.8, 1.3)));
-              JsonNode *scale = scale_sliding (t->sliding_scale, t->fee_pence, fee);
+              /* Never a random draw inside MAX (), MIN () or CLAMP (): they
+               * evaluate their arguments more than once. */
+              gint64 fee = round_fee ((gdouble) t->fee_pence * g_rand_double_range (gen->rand, 0.8, 1.3));
+              JsonNode *scale;
+
+              fee = MAX (100, fee);
+              scale = scale_sliding (t->sliding_scale, t->fee_pence, fee);
 
               g_clear_pointer (&o->sliding_scale, json_node_unref);
               o->sliding_scale = scale;
@@ -922,7 +928,10 @@ generate_catalogue (Gen                    *gen,
           g_strfreev (o->funder_ids);
           o->funder_ids = g_strv_builder_end (funder_ids);
           if (o->capacity != SP_UNSET)
-            o->capacity = MAX (4, o->capacity + between (gen, -4, 6));
+            {
+              gint64 capacity = o->capacity + between (gen, -4, 6);
+              o->capacity = MAX (4, capacity);
+            }
           o->wait_weeks = chance (gen, 0.3) ? 0 : between (gen, 1, 12);
           o->active = !chance (gen, 0.04);
           format_date (gen->today - pick (gen, 540), verified);
@@ -1020,6 +1029,28 @@ some_codes (Gen     *gen,
   return g_strv_builder_end (builder);
 }
 
+/* "margaret.obrien42@mail.example": letters and digits only. */
+static void
+make_email (char       *out,
+            gsize       size,
+            const char *given,
+            const char *family,
+            guint       number)
+{
+  const char *names[] = { given, family };
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    {
+      if (k > 0)
+        g_string_append_c (s, '.');
+      for (const char *c = names[k]; *c != '\0'; c++)
+        if (g_ascii_isalnum (*c))
+          g_string_append_c (s, g_ascii_tolower (*c));
+    }
+  g_snprintf (out, size, "%s%u@mail.example", s->str, number);
+}
+
 static gboolean
 write_patient (Gen         *gen,
                Patient     *p,
@@ -1051,7 +1082,8 @@ write_patient (Gen         *gen,
                     : male_names[skewed (gen, G_N_ELEMENTS (male_names))];
   p->family = family_names[skewed (gen, G_N_ELEMENTS (family_names))];
   /* Adults, most of them between forty and eighty. */
-  p->age = CLAMP ((gint) normal (gen, 58, 15), 18, 97);
+  p->age = (gint) normal (gen, 58, 15);
+  p->age = CLAMP (p->age, 18, 97);
   born = gen->today - (gint64) p->age * 365 - pick (gen, 365) - p->age / 4;
   format_date (born, dob);
   p->age = (gint) ((gen->today - born) / 365.2425);
@@ -1065,7 +1097,7 @@ write_patient (Gen         *gen,
   g_snprintf (address, sizeof address, "%u %s, %s", between (gen, 1, 180),
               streets[pick (gen, G_N_ELEMENTS (streets))], towns[p->town].name);
   g_snprintf (phone, sizeof phone, "07700 900%03u", pick (gen, 1000));
-  g_snprintf (email, sizeof email, "%s.%s%u@mail.example", p->given, p->family, pick (gen, 100));
+  make_email (email, sizeof email, p->given, p->family, pick (gen, 100));
 
   i = bind_common (stmt, p->id, gen->practice, updated_at, p->user);
   bind_text (stmt, i++, nhs_number);
@@ -1596,7 +1628,10 @@ plan_referral (Gen      *gen,
   if (stage >= 2)
     {
       if (g_str_equal (r->status, "completed"))
-        r->attended = (guint) MAX (1, (gint) planned - (gint) pick (gen, 3));
+        {
+          gint attended = (gint) planned - (gint) pick (gen, 3);
+          r->attended = (guint) MAX (1, attended);
+        }
       else if (g_str_equal (r->status, "attending"))
         r->attended = (guint) between (gen, 1, (gint) MAX (1, planned - 1));
       else
@@ -1624,7 +1659,9 @@ plan_referral (Gen      *gen,
     {
       gint64 last = r->first_session != 0 ? r->first_session + 7 * (r->attended + r->missed - 1)
                                           : r->accepted_day != 0 ? r->accepted_day : r->referred_day;
-      r->end_day = MIN (last + between (gen, 1, 6), gen->today);
+      gint64 end = last + between (gen, 1, 6);
+
+      r->end_day = MIN (end, gen->today);
     }
 }
 
@@ -1757,8 +1794,10 @@ generate_in_transaction (Gen                     *gen,
         options->progress ("patients", i + 1, options->n_patients, options->progress_data);
     }
 
-  marker = g_strdup_printf ("{\"seed\":%" G_GUINT64_FORMAT ",\"patients\":%u,\"offerings\":%u,\"today\":\"%s\"}",
-                            options->seed, options->n_patients, options->n_offerings, SP_GENERATE_TODAY);
+  marker = g_strdup_printf ("{\"version\":%d,\"seed\":%" G_GUINT64_FORMAT ",\"patients\":%u,\"offerings\":%u,"
+                            "\"today\":\"%s\"}",
+                            SP_GENERATE_VERSION, options->seed, options->n_patients, options->n_offerings,
+                            SP_GENERATE_TODAY);
   return sp_store_set_meta (gen->store, "generated", marker, error);
 }
 

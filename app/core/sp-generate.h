@@ -12,6 +12,9 @@ G_BEGIN_DECLS
  * from the clock, so the same seed gives the same store on any day. */
 #define SP_GENERATE_TODAY "2026-11-02"
 
+/* Goes up whenever the same seed would give different records. */
+#define SP_GENERATE_VERSION 3
+
 /* The practice a generated store works for, when it has none yet. */
 #define SP_GENERATE_PRACTICE "Y99999"
 

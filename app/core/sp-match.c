@@ -991,7 +991,8 @@ latest_completed (SpStore     *store,
                            "JOIN offering o ON o.id = r.offering_id "
                            "LEFT JOIN referral_event e ON e.referral_id = r.id "
                            "  AND e.to_status = 'completed' AND e.deleted = 0 "
-                           "WHERE r.patient_id = ?1 AND r.deleted = 0 AND r.status = 'completed' "
+                           /* "+": the patient's few referrals, not every completed one in the store. */
+                           "WHERE r.patient_id = ?1 AND r.deleted = 0 AND +r.status = 'completed' "
                            "GROUP BY r.id "
                            "ORDER BY coalesce (max (e.at), r.updated_at) DESC, r.id DESC LIMIT 1",
                            error);
@@ -1013,6 +1014,134 @@ latest_completed (SpStore     *store,
   *referral_id = NULL;
   *step = 0;
   return TRUE;
+}
+
+/* ---- The catalogue, kept between matches ------------------------------ */
+
+/* Reading 10,000 offerings takes far longer than ranking them, and the
+ * catalogue seldom changes, so a store keeps the one it read last. Temporary
+ * triggers on this connection count every change to offerings (read the
+ * catalogue again) and to referrals (count the places again); PRAGMA
+ * data_version tells when another connection committed anything. A change
+ * that is rolled back still counts: reading again is always safe. */
+typedef struct
+{
+  GPtrArray *offerings;        /* live offerings; results hold references */
+  gint64     data_version;     /* when they were read */
+  guint64    catalogue_read;   /* catalogue_changes when they were read … */
+  guint64    places_read;      /* … and places_changes when places were counted */
+  guint64    catalogue_changes;
+  guint64    places_changes;
+  gboolean   watching;         /* the triggers are in place */
+} Catalogue;
+
+static void
+catalogue_free (Catalogue *catalogue)
+{
+  g_clear_pointer (&catalogue->offerings, g_ptr_array_unref);
+  g_free (catalogue);
+}
+
+static void
+catalogue_touch (sqlite3_context  *context,
+                 int               argc,
+                 sqlite3_value   **argv)
+{
+  Catalogue *catalogue = sqlite3_user_data (context);
+
+  if (sqlite3_value_int (argv[0]) == 0)
+    catalogue->catalogue_changes++;
+  else
+    catalogue->places_changes++;
+  sqlite3_result_null (context);
+}
+
+static gboolean
+catalogue_watch (SpStore   *store,
+                 Catalogue *catalogue)
+{
+  static const char watch_sql[] =
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_offering_insert AFTER INSERT ON main.offering "
+    "BEGIN SELECT sp_match_touch (0); END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_offering_update AFTER UPDATE ON main.offering "
+    "BEGIN SELECT sp_match_touch (0); END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_offering_delete AFTER DELETE ON main.offering "
+    "BEGIN SELECT sp_match_touch (0); END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_referral_insert AFTER INSERT ON main.referral "
+    "BEGIN SELECT sp_match_touch (1); END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_referral_update AFTER UPDATE OF status, deleted, offering_id "
+    "ON main.referral BEGIN SELECT sp_match_touch (1); END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sp_match_referral_delete AFTER DELETE ON main.referral "
+    "BEGIN SELECT sp_match_touch (1); END;";
+  sqlite3 *db = sp_store_get_handle (store);
+
+  return sqlite3_create_function_v2 (db, "sp_match_touch", 1, SQLITE_UTF8, catalogue, catalogue_touch,
+                                     NULL, NULL, NULL) == SQLITE_OK &&
+         sqlite3_exec (db, watch_sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static gboolean
+data_version (SpStore  *store,
+              gint64   *version)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, "PRAGMA data_version", NULL);
+
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  *version = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+/* The live catalogue with the places open referrals hold, as read last
+ * time when nothing has changed since. */
+static GPtrArray *
+match_catalogue (SpStore  *store,
+                 GError  **error)
+{
+  static GQuark quark;
+  Catalogue *catalogue;
+  gint64 version = -1;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("sp-match-catalogue");
+  catalogue = g_object_get_qdata (G_OBJECT (store), quark);
+  if (catalogue == NULL)
+    {
+      catalogue = g_new0 (Catalogue, 1);
+      g_object_set_qdata_full (G_OBJECT (store), quark, catalogue, (GDestroyNotify) catalogue_free);
+      catalogue->watching = catalogue_watch (store, catalogue);
+    }
+
+  if (!catalogue->watching || !data_version (store, &version) || version != catalogue->data_version ||
+      catalogue->catalogue_read != catalogue->catalogue_changes)
+    g_clear_pointer (&catalogue->offerings, g_ptr_array_unref);
+
+  if (catalogue->offerings == NULL)
+    {
+      guint64 changes = catalogue->catalogue_changes;
+      GPtrArray *offerings = sp_store_list (store, &sp_entity_offering, "WHERE deleted = 0", NULL, error);
+
+      if (offerings == NULL)
+        return NULL;
+      catalogue->offerings = offerings;
+      catalogue->catalogue_read = changes;
+      catalogue->places_read = catalogue->places_changes - 1;
+      catalogue->data_version = version;
+    }
+
+  /* Only places_taken changes: results made earlier never read it again. */
+  if (catalogue->places_read != catalogue->places_changes)
+    {
+      guint64 changes = catalogue->places_changes;
+
+      if (!fill_places_taken (store, catalogue->offerings, error))
+        {
+          g_clear_pointer (&catalogue->offerings, g_ptr_array_unref);
+          return NULL;
+        }
+      catalogue->places_read = changes;
+    }
+  return g_ptr_array_ref (catalogue->offerings);
 }
 
 /**
@@ -1055,8 +1184,8 @@ sp_store_match_patient (SpStore     *store,
   conditions = sp_store_list_conditions (store, patient_id, error);
   if (conditions == NULL)
     return NULL;
-  offerings = sp_store_list (store, &sp_entity_offering, "WHERE deleted = 0", NULL, error);
-  if (offerings == NULL || !fill_places_taken (store, offerings, error))
+  offerings = match_catalogue (store, error);
+  if (offerings == NULL)
     return NULL;
   referrals = sp_store_list_referrals (store, patient_id, error);
   if (referrals == NULL)

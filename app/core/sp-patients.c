@@ -297,9 +297,86 @@ practices_to_json (const char * const *practices)
   return json_to_string (root, FALSE);
 }
 
+/* Patients the way a caseload lists them: family name, given name (both
+ * ignoring ASCII case, as COLLATE NOCASE does), then id. */
+static gint
+compare_by_name (gconstpointer a,
+                 gconstpointer b)
+{
+  const SpPatient *x = *(SpPatient * const *) a;
+  const SpPatient *y = *(SpPatient * const *) b;
+  gint c = g_ascii_strcasecmp (x->family_name ? x->family_name : "", y->family_name ? y->family_name : "");
+
+  if (c == 0)
+    c = g_ascii_strcasecmp (x->given_name ? x->given_name : "", y->given_name ? y->given_name : "");
+  if (c == 0)
+    c = g_strcmp0 (x->record.id, y->record.id);
+  return c;
+}
+
+/* Runs one search statement and adds the patients not already found. */
+static gboolean
+collect_patients (SpStore     *store,
+                  const char  *sql,
+                  const char  *pattern,
+                  const char  *given_pattern,
+                  gint64       limit,
+                  const char  *practices_json,
+                  GPtrArray   *rows,
+                  GHashTable  *seen,
+                  GError     **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, pattern, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, given_pattern, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  sqlite3_bind_text (stmt, 4, practices_json, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      SpPatient *patient;
+
+      if (g_hash_table_contains (seen, sqlite3_column_text (stmt, 0)))
+        continue;
+      patient = sp_store_record_from_stmt (&sp_entity_patient, stmt, 0);
+      g_hash_table_add (seen, patient->record.id);
+      g_ptr_array_add (rows, patient);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+count_given_names (SpStore    *store,
+                   const char *given_pattern)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store,
+                                             "SELECT count(*) FROM patient WHERE given_name LIKE ?1 ESCAPE '\\'",
+                                             NULL);
+
+  if (stmt == NULL)
+    return G_MAXINT64;
+  sqlite3_bind_text (stmt, 1, given_pattern, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
+}
+
+/* Below this many given names with the prefix, reading them all and sorting
+ * beats walking the caseload in name order until enough are found. */
+#define GIVEN_NAMES_READ_ALL 2000
+
 /* Search as you type: digits search NHS numbers by prefix, anything else
- * searches family and given names by prefix, case-insensitively. Both use
- * an index. */
+ * searches family and given names by prefix, case-insensitively, and
+ * "given family" ("margaret hol"). Each part is a range of a name index,
+ * read in the caseload's order where that helps, and the parts are merged:
+ * one OR over them all would visit every patient (150 ms a keystroke at
+ * 100,000). */
 GPtrArray *
 sp_store_search_patients (SpStore     *store,
                           const char  *text,
@@ -308,11 +385,13 @@ sp_store_search_patients (SpStore     *store,
 {
   g_autoptr(GString) digits = g_string_new (NULL);
   g_autoptr(GString) pattern = g_string_new (NULL);
+  g_autoptr(GString) given_pattern = g_string_new (NULL);
   g_autofree char *sql = NULL;
   g_autoptr(SpStmt) stmt = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   gboolean numeric = TRUE;
   g_autofree char *practices_json = NULL;
+  gint64 max_rows = limit > 0 ? limit : G_MAXINT64;
   int rc;
 
   g_return_val_if_fail (SP_IS_STORE (store), NULL);
@@ -327,56 +406,117 @@ sp_store_search_patients (SpStore     *store,
         numeric = FALSE;
     }
 
-  if (numeric && digits->len > 0)
-    {
-      sql = g_strconcat (sp_store_select_sql (&sp_entity_patient),
-                         "WHERE nhs_number >= ?1 AND nhs_number < ?2 AND deleted = 0 "
-                         "AND practice IN (SELECT value FROM json_each (?4)) "
-                         "ORDER BY nhs_number LIMIT ?3", NULL);
-    }
-  else
+  if (!(numeric && digits->len > 0))
     {
       /* LIKE with a prefix uses the NOCASE indexes; escape the wildcards a
        * user might type. */
       g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
+      const char *space = strchr (trimmed, ' ');
+      const char *select_sql = sp_store_select_sql (&sp_entity_patient);
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr(GString) rest = g_string_new (NULL);
+      g_autofree char *family_sql = NULL;
+      g_autofree char *given_sql = NULL;
 
       for (const char *q = trimmed; *q != '\0'; q++)
         {
-          if (*q == '%' || *q == '_' || *q == '\\')
-            g_string_append_c (pattern, '\\');
-          g_string_append_c (pattern, *q);
+          /* "margaret hol": the given name is "margaret" or begins
+           * "margaret " (a given name of two words), the family name
+           * begins "hol". */
+          GString *parts[] = { pattern, space == NULL ? NULL : q < space ? given_pattern : q > space ? rest : NULL };
+
+          for (guint k = 0; k < G_N_ELEMENTS (parts); k++)
+            {
+              if (parts[k] == NULL)
+                continue;
+              if (*q == '%' || *q == '_' || *q == '\\')
+                g_string_append_c (parts[k], '\\');
+              g_string_append_c (parts[k], *q);
+            }
         }
       g_string_append_c (pattern, '%');
-      sql = g_strconcat (sp_store_select_sql (&sp_entity_patient),
-                         "WHERE deleted = 0 AND practice IN (SELECT value FROM json_each (?4)) "
-                         "AND (family_name LIKE ?1 ESCAPE '\\' "
-                         "OR given_name LIKE ?1 ESCAPE '\\' "
-                         "OR (given_name || ' ' || family_name) LIKE ?1 ESCAPE '\\') "
-                         "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
+
+      /* INDEXED BY: without statistics the planner takes the practice
+       * index, which holds every patient of a one-practice desk, and sorts
+       * them all. */
+      family_sql = g_strconcat (select_sql,
+                                "INDEXED BY patient_family_name WHERE family_name LIKE ?1 ESCAPE '\\' AND deleted = 0 "
+                                "AND practice IN (SELECT value FROM json_each (?4)) "
+                                "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
+      rows = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_patient_free);
+      if (!collect_patients (store, family_sql, pattern->str, NULL, max_rows, practices_json, rows, seen, error))
+        return NULL;
+
+      if (space != NULL)
+        {
+          /* The rest as a family name prefix after the exact given name;
+           * then given names of two words. */
+          g_autofree char *rest_sql = NULL;
+          g_autofree char *two_word_sql = NULL;
+
+          rest_sql = g_strconcat (select_sql,
+                                  "INDEXED BY patient_family_name WHERE family_name LIKE ?2 ESCAPE '\\' "
+                                  "AND (given_name || ' ' || family_name) LIKE ?1 ESCAPE '\\' AND deleted = 0 "
+                                  "AND practice IN (SELECT value FROM json_each (?4)) "
+                                  "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
+          two_word_sql = g_strconcat (select_sql,
+                                      "INDEXED BY patient_given_name WHERE given_name LIKE ?2 ESCAPE '\\' "
+                                      "AND (given_name || ' ' || family_name) LIKE ?1 ESCAPE '\\' AND deleted = 0 "
+                                      "AND practice IN (SELECT value FROM json_each (?4)) "
+                                      "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
+          g_string_append (given_pattern, " %");
+          g_string_append_c (rest, '%');
+          if (!collect_patients (store, rest_sql, pattern->str, rest->str, max_rows,
+                                 practices_json, rows, seen, error) ||
+              !collect_patients (store, two_word_sql, pattern->str, given_pattern->str, max_rows,
+                                 practices_json, rows, seen, error))
+            return NULL;
+        }
+      else
+        {
+          /* Few given names with the prefix: read them all and sort.
+           * Many: walk the caseload in family-name order until enough are
+           * found, which is soon. */
+          gboolean read_all = limit == 0 || count_given_names (store, pattern->str) <= GIVEN_NAMES_READ_ALL;
+
+          given_sql = g_strconcat (select_sql,
+                                   read_all ? "INDEXED BY patient_given_name " : "INDEXED BY patient_family_name ",
+                                   "WHERE given_name LIKE ?1 ESCAPE '\\' AND deleted = 0 "
+                                   "AND practice IN (SELECT value FROM json_each (?4)) "
+                                   "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?3", NULL);
+          if (!collect_patients (store, given_sql, pattern->str, NULL, max_rows, practices_json, rows, seen, error))
+            return NULL;
+        }
+
+      g_ptr_array_sort (rows, compare_by_name);
+      if ((gint64) rows->len > max_rows)
+        g_ptr_array_set_size (rows, (guint) max_rows);
+      return g_steal_pointer (&rows);
     }
 
+  sql = g_strconcat (sp_store_select_sql (&sp_entity_patient),
+                     "WHERE nhs_number >= ?1 AND nhs_number < ?2 AND deleted = 0 "
+                     "AND practice IN (SELECT value FROM json_each (?4)) "
+                     "ORDER BY nhs_number LIMIT ?3", NULL);
   stmt = sp_store_prepare (store, sql, error);
   if (stmt == NULL)
     return NULL;
 
-  if (numeric && digits->len > 0)
-    {
-      /* Prefix range on the ten-digit text: "943" → ["943", "944"). */
-      g_autofree char *upper = g_strdup (digits->str);
-      gsize last = strlen (upper) - 1;
+  {
+    /* Prefix range on the ten-digit text: "943" → ["943", "944"). */
+    g_autofree char *upper = g_strdup (digits->str);
+    gsize last = strlen (upper) - 1;
 
-      while (upper[last] == '9' && last > 0)
-        upper[last--] = '\0';
-      if (upper[last] == '9')
-        upper = (g_free (upper), g_strdup (":"));
-      else
-        upper[last]++;
-      sqlite3_bind_text (stmt, 1, digits->str, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, upper, -1, SQLITE_TRANSIENT);
-    }
-  else
-    sqlite3_bind_text (stmt, 1, pattern->str, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, limit > 0 ? limit : G_MAXINT64);
+    while (upper[last] == '9' && last > 0)
+      upper[last--] = '\0';
+    if (upper[last] == '9')
+      upper = (g_free (upper), g_strdup (":"));
+    else
+      upper[last]++;
+    sqlite3_bind_text (stmt, 1, digits->str, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, upper, -1, SQLITE_TRANSIENT);
+  }
+  sqlite3_bind_int64 (stmt, 3, max_rows);
   sqlite3_bind_text (stmt, 4, practices_json, -1, SQLITE_TRANSIENT);
 
   rows = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_patient_free);

@@ -96,8 +96,10 @@ bench_store (guint n_patients,
   g_autofree char *tmp_name = g_strdup_printf ("%s.tmp", name);
   char *path = g_build_filename (folder, name, NULL);
   g_autofree char *tmp = g_build_filename (folder, tmp_name, NULL);
-  g_autofree char *marker = g_strdup_printf ("{\"seed\":%u,\"patients\":%u,\"offerings\":%u,\"today\":\"%s\"}",
-                                             BENCH_SEED, n_patients, n_offerings, SP_GENERATE_TODAY);
+  g_autofree char *marker = g_strdup_printf ("{\"version\":%d,\"seed\":%u,\"patients\":%u,\"offerings\":%u,"
+                                             "\"today\":\"%s\"}",
+                                             SP_GENERATE_VERSION, BENCH_SEED, n_patients, n_offerings,
+                                             SP_GENERATE_TODAY);
   g_autoptr(GError) error = NULL;
   SpGenerateOptions options = { .n_patients = n_patients, .n_offerings = n_offerings, .seed = BENCH_SEED };
   SpStore *store;
