@@ -28,10 +28,21 @@
 #include "sp-payment-dialog.h"
 #include "sp-referral-list.h"
 #include "sp-referrals.h"
+#include "sp-reports-view.h"
+#include "sp-letter-window.h"
+#include "sp-patient-import.h"
+#include "sp-entity.h"
 #include "sp-store-private.h"
 #include "sp-trend-chart.h"
 #include "sp-validate.h"
 #include "sp-window.h"
+#ifdef SIGNPOST_SERVER
+#include "sp-conflicts-window.h"
+#include "sp-server-fixture.h"
+#include "sp-sign-in-dialog.h"
+#include "sp-sync-button.h"
+#include "sp-test-util.h"
+#endif
 
 #define WAIT_SECONDS 30
 
@@ -1853,6 +1864,462 @@ test_large_caseload (void)
 
 /* Without dbus-daemon there is no session bus: GTK says so once, and the
  * tests go on without one. */
+/* ---- Sync with a real signpost-server on loopback ----------------------- */
+
+#ifdef SIGNPOST_SERVER
+
+#define SYNC_PASSWORD "correct horse battery staple"
+#define SYNC_PRACTICE "A81001"
+
+static char *token_config_dir;  /* XDG_CONFIG_HOME: the kept tokens go here */
+
+static GtkWidget *
+sync_find_widget (GtkWidget *widget,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = sync_find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gpointer
+sync_find_window (Fixture *f,
+                 GType    type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+static SpSyncButton *
+sync_button (Fixture *f)
+{
+  GtkWidget *button = sync_find_widget (GTK_WIDGET (f->window), SP_TYPE_SYNC_BUTTON);
+
+  g_assert_nonnull (button);
+  return SP_SYNC_BUTTON (button);
+}
+
+/* With SP_GUI_SNAPSHOTS=DIR, what a window shows is kept as DIR/NAME.png,
+ * for a person to look at. */
+static void
+sync_snapshot (GtkWidget  *window,
+                 const char *name)
+{
+  const char *dir = g_getenv ("SP_GUI_SNAPSHOTS");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                          gtk_widget_get_width (window), gtk_widget_get_height (window));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  gdk_texture_save_to_png (texture, path);
+}
+
+static void
+sync_wait_drawn (GtkWidget *window)
+{
+  WAIT_UNTIL (gtk_widget_get_mapped (window) && gtk_widget_get_width (window) > 0);
+  /* One more frame, so what is mapped is also laid out. */
+  {
+    gint64 frame = gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (window));
+    gtk_widget_queue_draw (window);
+    WAIT_UNTIL (gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (window)) > frame + 1);
+  }
+}
+
+static SpServerFixture *
+sync_start_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  SpServerFixture *server = sp_server_fixture_new (SIGNPOST_SERVER, &error);
+
+  g_assert_no_error (error);
+  sp_server_fixture_add_practice (server, SYNC_PRACTICE, "Riverside Surgery");
+  sp_server_fixture_add_user (server, "lw.a1", "link-worker", SYNC_PASSWORD, SYNC_PRACTICE);
+  sp_server_fixture_add_user (server, "lw.a2", "link-worker", SYNC_PASSWORD, SYNC_PRACTICE);
+  return server;
+}
+
+/* A new desk (not the demo) for the practice, with one patient in it. */
+static void
+setup_local_desk (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (0);
+  g_autoptr(SpPatient) patient = sp_test_patient_new ("Ada", "Okonkwo", nhs);
+  SpStore *store;
+
+  setup_empty (f, data);
+  store = sp_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_true (sp_store_set_local_practice (store, SYNC_PRACTICE, "Riverside Surgery", &error));
+  g_assert_true (sp_store_add_patient (store, patient, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+}
+
+static SpSignInDialog *
+sync_open_sign_in (Fixture *f)
+{
+  SpSignInDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sign-in", NULL));
+  dialog = sync_find_window (f, SP_TYPE_SIGN_IN_DIALOG);
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+static void
+sync_wait_idle (Fixture *f)
+{
+  SpSyncButton *button = sync_button (f);
+
+  WAIT_UNTIL (!sp_sync_button_get_busy (button));
+  g_assert_cmpint (sp_sync_client_get_state (sp_sync_button_get_client (button)), !=, SP_SYNC_STATE_SYNCING);
+}
+
+/* Signs the app in through its dialog, as a user would; waits for the
+ * first sync to end. */
+static void
+sync_sign_in_app (Fixture         *f,
+             SpServerFixture *server,
+             const char      *username)
+{
+  SpSignInDialog *dialog = sync_open_sign_in (f);
+  gpointer weak = dialog;
+
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+  sp_sign_in_dialog_set_fields (dialog, sp_server_fixture_get_url (server), username, SYNC_PASSWORD);
+  gtk_widget_activate (sp_sign_in_dialog_get_sign_in_button (dialog));
+  WAIT_UNTIL (weak == NULL);
+  sync_wait_idle (f);
+}
+
+static void
+sync_assert_status (Fixture    *f,
+               const char *prefix)
+{
+  SpSyncButton *button = sync_button (f);
+  const char *status = sp_sync_button_get_status (button);
+  g_autofree char *mismatch = NULL;
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+  if (!g_str_has_prefix (status, prefix))
+    g_error ("The sync status is “%s”, not “%s…”", status, prefix);
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (sp_sync_button_get_menu_button (button)),
+                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, status);
+  g_assert_null (mismatch);
+}
+
+static void
+body_sync_sign_in (Fixture *f)
+{
+  SpServerFixture *server = sync_start_server ();
+  SpSyncButton *button;
+  SpSignInDialog *dialog;
+  GtkLabel *error_label;
+  gpointer weak;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (1);
+  g_autoptr(SpPatient) patient = sp_test_patient_new ("Ben", "Adeyemi", nhs);
+  g_autofree char *waiting = NULL;
+  gint64 pending;
+
+  WAIT_UNTIL (caseload_ready (f) && n_patients (f) == 1);
+  button = sync_button (f);
+  /* Local mode: no status, and only Sign In is offered. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (button)));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (f->window)));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync-now", NULL) &&
+                  sp_sync_button_get_busy (button));
+
+  /* A wrong password: said plainly, at the form, which stays open. */
+  dialog = sync_open_sign_in (f);
+  sync_wait_drawn (GTK_WIDGET (dialog));
+  sp_sign_in_dialog_set_fields (dialog, sp_server_fixture_get_url (server), "lw.a1", "not the password");
+  gtk_widget_activate (sp_sign_in_dialog_get_sign_in_button (dialog));
+  /* A button's activation clicks it a moment later, as a key press would. */
+  WAIT_UNTIL (sp_sign_in_dialog_get_busy (dialog));
+  WAIT_UNTIL (!sp_sign_in_dialog_get_busy (dialog));
+  error_label = sp_sign_in_dialog_get_error_label (dialog);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==,
+                   "Your password was not accepted. Check your user name and password and try again.");
+  sync_wait_drawn (GTK_WIDGET (dialog));
+  sync_snapshot (GTK_WIDGET (dialog), "sign-in-wrong-password");
+  g_assert_false (sp_sync_client_get_signed_in (sp_sync_button_get_client (button)));
+
+  /* The right one: signed in, roles applied, and synced at once. */
+  weak = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+  sp_sign_in_dialog_set_fields (dialog, sp_server_fixture_get_url (server), "lw.a1", SYNC_PASSWORD);
+  gtk_widget_activate (sp_sign_in_dialog_get_sign_in_button (dialog));
+  WAIT_UNTIL (weak == NULL);
+  sync_wait_idle (f);
+  g_assert_cmpstr (sp_store_get_user (sp_window_get_store (f->window)), ==, "lw.a1");
+  g_assert_true (sp_store_get_roles (sp_window_get_store (f->window)) & SP_ROLE_LINK_WORKER);
+  sync_assert_status (f, "Synced just now");
+  g_assert_cmpint (sp_sync_client_get_pending_changes (sp_sync_button_get_client (button)), ==, 0);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sign-in", NULL) &&
+                  sync_find_window (f, SP_TYPE_SIGN_IN_DIALOG) != NULL);
+
+  /* A change here waits for the next sync, and says so. */
+  g_assert_true (sp_store_add_patient (sp_window_get_store (f->window), patient, &error));
+  g_assert_no_error (error);
+  sp_sync_button_refresh (button);
+  pending = sp_sync_client_get_pending_changes (sp_sync_button_get_client (button));
+  g_assert_cmpint (pending, >, 0);
+  waiting = g_strdup_printf (pending == 1 ? "%d change waiting" : "%d changes waiting", (int) pending);
+  sync_assert_status (f, waiting);
+  g_assert_cmpstr (sp_sync_button_get_status (button), ==, waiting);
+  sync_wait_drawn (GTK_WIDGET (f->window));
+  sync_snapshot (GTK_WIDGET (f->window), "window-changes-waiting");
+  {
+    GtkMenuButton *menu_button = GTK_MENU_BUTTON (sp_sync_button_get_menu_button (button));
+    GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (menu_button));
+
+    /* The popover says the same, with Sync Now. */
+    gtk_menu_button_popup (menu_button);
+    sync_wait_drawn (popover);
+    g_assert_nonnull (find_label_containing (popover, "waiting to be sent"));
+    sync_snapshot (popover, "sync-popover");
+    gtk_menu_button_popdown (menu_button);
+  }
+
+  /* Sync Now (Ctrl+Shift+S) sends it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync-now", NULL));
+  g_assert_true (sp_sync_button_get_busy (button));
+  sync_wait_idle (f);
+  sync_assert_status (f, "Synced just now");
+  g_assert_cmpint (sp_sync_client_get_pending_changes (sp_sync_button_get_client (button)), ==, 0);
+
+  /* Signing out forgets the account; the records stay. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sign-out", NULL));
+  WAIT_UNTIL (!sp_sync_button_get_busy (button));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (button)));
+  g_assert_false (sp_sync_client_get_signed_in (sp_sync_button_get_client (button)));
+  g_assert_cmpint (n_patients (f), ==, 2);
+
+  sp_server_fixture_free (server);
+}
+
+static void
+test_sync_sign_in (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_app (f, body_sync_sign_in);
+}
+
+/* The demo's records are made up: the client refuses, and the form says why. */
+static void
+body_sync_demo_refused (Fixture *f)
+{
+  SpSignInDialog *dialog = sync_open_sign_in (f);
+
+  sp_sign_in_dialog_set_fields (dialog, "http://127.0.0.1:9", "lw.a1", SYNC_PASSWORD);
+  gtk_widget_activate (sp_sign_in_dialog_get_sign_in_button (dialog));
+  WAIT_UNTIL (gtk_widget_get_visible (GTK_WIDGET (sp_sign_in_dialog_get_error_label (dialog))));
+  g_assert_false (sp_sign_in_dialog_get_busy (dialog));
+  g_assert_nonnull (strstr (gtk_label_get_text (sp_sign_in_dialog_get_error_label (dialog)), "demo practice"));
+  g_assert_false (sp_sync_client_get_signed_in (sp_sync_button_get_client (sync_button (f))));
+}
+
+static void
+test_sync_demo_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  run_app (f, body_sync_demo_refused);
+}
+
+static void
+sync_keep_result_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static void
+sync_set_phone (SpStore    *store,
+           const char *patient_id,
+           const char *phone)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpPatient) patient = sp_store_get_patient (store, patient_id, &error);
+
+  g_assert_no_error (error);
+  g_free (patient->phone);
+  patient->phone = g_strdup (phone);
+  g_assert_true (sp_store_update_patient (store, patient, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+sync_get_phone (SpStore    *store,
+           const char *patient_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpPatient) patient = sp_store_get_patient (store, patient_id, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (patient->phone);
+}
+
+static void
+sync_other_desk (SpSyncClient *client)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sp_sync_client_sync_async (client, NULL, sync_keep_result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (sp_sync_client_sync_finish (client, result, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Two desks change the same patients: the conflicts window shows mine and
+ * theirs, and Keep Mine / Keep Theirs settle each. */
+static void
+body_sync_conflicts (Fixture *f)
+{
+  SpServerFixture *server = sync_start_server ();
+  SpStore *store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (1);
+  g_autoptr(SpPatient) ben = sp_test_patient_new ("Ben", "Adeyemi", nhs);
+  g_autofree char *other_dir = sp_test_make_dir ();
+  g_autofree char *other_path = g_build_filename (other_dir, "other.db", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SpSyncAccount) account = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *phone = NULL;
+  SpStore *other;
+  SpSyncClient *other_client;
+  SpSyncClient *client;
+  SpConflictsWindow *window;
+  gpointer weak;
+
+  WAIT_UNTIL (caseload_ready (f) && n_patients (f) == 1);
+  store = sp_window_get_store (f->window);
+  g_assert_true (sp_store_add_patient (store, ben, &error));
+  g_assert_no_error (error);
+  sync_sign_in_app (f, server, "lw.a1");
+  client = sp_sync_button_get_client (sync_button (f));
+  sync_assert_status (f, "Synced");
+
+  /* A second desk of the same practice has both patients. */
+  other = sp_store_open (other_path, &error);
+  g_assert_no_error (error);
+  other_client = sp_sync_client_new (other);
+  sp_sync_client_sign_in_async (other_client, sp_server_fixture_get_url (server), "lw.a2", SYNC_PASSWORD,
+                                NULL, sync_keep_result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  account = sp_sync_client_sign_in_finish (other_client, result, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);  /* it holds the client, and so the store */
+  sync_other_desk (other_client);
+  {
+    g_autoptr(SpPatient) there = sp_store_get_patient (other, ben->record.id, NULL);
+    g_assert_nonnull (there);
+  }
+
+  /* Both desks change both phone numbers; the other desk syncs first. */
+  {
+    g_autoptr(GPtrArray) all = sp_store_list (store, &sp_entity_patient, "", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (all->len, ==, 2);
+    first_id = g_strdup (((SpRecord *) all->pdata[0])->id);
+    second_id = g_strdup (((SpRecord *) all->pdata[1])->id);
+  }
+  sync_set_phone (other, first_id, "02222 222222");
+  sync_set_phone (other, second_id, "02222 222222");
+  sync_other_desk (other_client);
+  sync_set_phone (store, first_id, "01111 111111");
+  sync_set_phone (store, second_id, "01111 111111");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync-now", NULL));
+  sync_wait_idle (f);
+  g_assert_cmpuint (sp_sync_client_get_n_conflicts (client), ==, 2);
+  conflicts = sp_sync_store_list_conflicts (store, &error);
+  g_assert_no_error (error);
+
+  /* The window lists both, with the fields and the values. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-conflicts", NULL));
+  window = sync_find_window (f, SP_TYPE_CONFLICTS_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_cmpuint (sp_conflicts_window_get_n_conflicts (window), ==, 2);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (window), "Mine: 01111 111111 · Theirs: 02222 222222"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (window), "phone"));
+  sync_wait_drawn (GTK_WIDGET (window));
+  sync_snapshot (GTK_WIDGET (window), "conflicts-window");
+
+  /* Keep Mine on the first: my number stays, to go at the next sync. */
+  gtk_widget_activate (sp_conflicts_window_get_conflict_button (window, 0, TRUE));
+  WAIT_UNTIL (sp_conflicts_window_get_n_conflicts (window) == 1);
+  g_assert_cmpuint (sp_sync_client_get_n_conflicts (client), ==, 1);
+  phone = sync_get_phone (store, ((SpConflict *) conflicts->pdata[0])->row_id);
+  g_assert_cmpstr (phone, ==, "01111 111111");
+  g_clear_pointer (&phone, g_free);
+
+  /* Keep Theirs on the other: the server's number, here. */
+  gtk_widget_activate (sp_conflicts_window_get_conflict_button (window, 0, FALSE));
+  WAIT_UNTIL (sp_conflicts_window_get_n_conflicts (window) == 0);
+  g_assert_cmpuint (sp_sync_client_get_n_conflicts (client), ==, 0);
+  phone = sync_get_phone (store, ((SpConflict *) conflicts->pdata[1])->row_id);
+  g_assert_cmpstr (phone, ==, "02222 222222");
+  g_clear_pointer (&phone, g_free);
+
+  /* The kept number reaches the other desk. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync-now", NULL));
+  sync_wait_idle (f);
+  sync_assert_status (f, "Synced");
+  sync_other_desk (other_client);
+  phone = sync_get_phone (other, ((SpConflict *) conflicts->pdata[0])->row_id);
+  g_assert_cmpstr (phone, ==, "01111 111111");
+
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  WAIT_UNTIL (weak == NULL);
+  g_object_unref (other_client);
+  g_assert_finalize_object (other);
+  sp_test_remove_tree (other_dir);
+  sp_server_fixture_free (server);
+}
+
+static void
+test_sync_conflicts (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_app (f, body_sync_conflicts);
+}
+
+#endif /* SIGNPOST_SERVER */
+
 static gboolean
 tolerate_missing_bus (const char     *log_domain,
                       GLogLevelFlags  log_level,
@@ -1860,6 +2327,231 @@ tolerate_missing_bus (const char     *log_domain,
                       gpointer        user_data)
 {
   return !(g_strcmp0 (log_domain, "Gtk") == 0 && strstr (message, "session bus") != NULL);
+}
+
+/* ---- Reports and the letter to the GP ----------------------------------- */
+
+static gpointer
+find_widget_of_type (GtkWidget *root,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gpointer found = find_widget_of_type (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_label_exactly (GtkWidget  *widget,
+                   const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_exactly (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The smallest widget under @root showing both texts: a table's row. */
+static GtkWidget *
+find_row_showing (GtkWidget  *root,
+                  const char *first,
+                  const char *second)
+{
+  if (!has_label_exactly (root, first) || !has_label_exactly (root, second))
+    return NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_showing (child, first, second);
+      if (found != NULL)
+        return found;
+    }
+  return root;
+}
+
+static SpReportsView *
+show_reports (Fixture *f)
+{
+  SpReportsView *view = find_widget_of_type (GTK_WIDGET (f->window), SP_TYPE_REPORTS_VIEW);
+
+  g_assert_nonnull (view);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "reports"));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "reports");
+  WAIT_UNTIL (!sp_reports_view_get_loading (view) && sp_reports_view_get_document (view) != NULL);
+  return view;
+}
+
+static void
+body_reports (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpReportsView *view = show_reports (f);
+  g_autoptr(SpReportFilter) filter = sp_reports_view_dup_filter (view);
+  g_autoptr(SpActivityReport) activity = sp_store_activity_report (store, filter, NULL);
+  g_autofree char *completed = NULL;
+  GtkWidget *by_status;
+  g_autoptr(GPtrArray) funders = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("signpost-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "activity.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *csv = NULL;
+  gsize length;
+  g_autoptr(GPtrArray) rows = NULL;
+  gboolean found = FALSE;
+
+  /* The Activity report on the demo, with the core's figure in its table. */
+  g_assert_nonnull (activity);
+  g_assert_cmpuint (activity->n_completed, ==, 15);
+  g_assert_cmpint (sp_reports_view_get_document (view)->kind, ==, SP_REPORT_ACTIVITY);
+  completed = g_strdup_printf ("%u", activity->n_completed);
+  by_status = find_widget_named (GTK_WIDGET (view), "by_status");
+  g_assert_nonnull (by_status);
+  WAIT_UNTIL (find_row_showing (GTK_WIDGET (view), "Completed", completed) != NULL);
+  g_assert_true (find_row_showing (GTK_WIDGET (view), "Completed", completed) != GTK_WIDGET (view));
+  /* The chart says its figures in words. */
+  {
+    GtkWidget *chart = find_widget_of_type (GTK_WIDGET (view), GTK_TYPE_DRAWING_AREA);
+
+    g_assert_nonnull (chart);
+    g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+  }
+
+  /* Export CSV writes the report shown; it reopens with the same figure. */
+  sp_reports_view_export (view, FALSE, file);
+  WAIT_UNTIL (!sp_reports_view_get_exporting (view));
+  g_assert_true (g_file_get_contents (path, &csv, &length, NULL));
+  rows = sp_csv_parse (csv, length, NULL, NULL);
+  g_assert_nonnull (rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GStrv fields = rows->pdata[i];
+      if (fields[0] != NULL && g_str_equal (fields[0], "Completed") && fields[1] != NULL &&
+          g_str_equal (fields[1], completed))
+        found = TRUE;
+    }
+  g_assert_true (found);
+  g_remove (path);
+  g_rmdir (dir);
+
+  /* Money shows each funder's row. */
+  funders = sp_store_list (store, &sp_entity_funder, "WHERE deleted = 0 ORDER BY name, id", NULL, NULL);
+  g_assert_cmpuint (funders->len, >, 0);
+  sp_reports_view_set_kind (view, SP_REPORT_MONEY);
+  WAIT_UNTIL (!sp_reports_view_get_loading (view) && sp_reports_view_get_document (view)->kind == SP_REPORT_MONEY);
+  g_assert_nonnull (find_widget_named (GTK_WIDGET (view), "funders"));
+  WAIT_UNTIL (has_label_exactly (find_widget_named (GTK_WIDGET (view), "funders"),
+                                 ((SpFunder *) funders->pdata[0])->name));
+
+  /* Every control of the view has a name. */
+  assert_all_named (GTK_WIDGET (f->window));
+}
+
+static SpReferral *
+find_letter_referral (SpStore  *store,
+                      gboolean  consent,
+                      gboolean  completed)
+{
+  g_autoptr(GPtrArray) all = sp_store_list_referrals (store, NULL, NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      SpReferral *r = all->pdata[i];
+      g_autoptr(SpPatient) patient = NULL;
+
+      if (g_strcmp0 (r->status, "draft") == 0 || (completed && g_strcmp0 (r->status, "completed") != 0))
+        continue;
+      patient = sp_store_get_patient (store, r->patient_id, NULL);
+      if (patient->consent_gp == consent)
+        return sp_referral_copy (r);
+    }
+  return NULL;
+}
+
+static SpLetterWindow *
+open_letter (Fixture    *f,
+             const char *referral_id)
+{
+  SpLetterWindow *letter;
+
+  g_assert_true (sp_window_open_referral (f->window, referral_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sp_window_get_referral_page (f->window)),
+                                             "referral.gp-letter", NULL));
+  letter = find_window_of_type (f, SP_TYPE_LETTER_WINDOW);
+  g_assert_nonnull (letter);
+  return letter;
+}
+
+static void
+body_gp_letter (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  g_autoptr(SpReferral) consenting = find_letter_referral (store, TRUE, TRUE);
+  g_autoptr(SpReferral) refusing = find_letter_referral (store, FALSE, FALSE);
+  g_autoptr(SpReferral) after = NULL;
+  SpLetterWindow *letter;
+  GtkWidget *preview;
+
+  /* A completed referral of a patient who consented: scores and codes. */
+  g_assert_nonnull (consenting);
+  letter = open_letter (f, consenting->record.id);
+  g_assert_cmpint (sp_letter_window_get_kind (letter), ==, SP_LETTER_COMPLETION);
+  g_assert_nonnull (strstr (sp_letter_window_get_text (letter), "PHQ-9"));
+  g_assert_nonnull (strstr (sp_letter_window_get_text (letter), SP_SNOMED_PHQ9_SCORE));
+  g_assert_false (gtk_widget_get_visible (sp_letter_window_get_consent_banner (letter)));
+  /* The preview is read out as the plain-text copy. */
+  preview = find_widget_of_type (GTK_WIDGET (letter), GTK_TYPE_DRAWING_AREA);
+  g_assert_nonnull (preview);
+  {
+    g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (preview),
+                                                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                                    sp_letter_window_get_text (letter));
+    g_assert_null (mismatch);
+  }
+  assert_all_named (GTK_WIDGET (letter));
+  /* The referral letter too. */
+  g_assert_true (sp_letter_window_set_kind (letter, SP_LETTER_REFERRAL));
+  g_assert_true (sp_letter_window_set_kind (letter, SP_LETTER_COMPLETION));
+
+  /* Mark as Sent dates it on the referral, and the page says so. */
+  g_assert_null (consenting->gp_letter_sent_at);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (letter), "letter.mark-sent", NULL));
+  after = sp_store_get_referral (store, consenting->record.id, NULL);
+  g_assert_nonnull (after->gp_letter_sent_at);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (sp_window_get_referral_page (f->window)),
+                                           "Completion letter sent to the GP"));
+  gtk_window_destroy (GTK_WINDOW (letter));
+
+  /* Without consent: no scores, and a banner says why. */
+  g_assert_nonnull (refusing);
+  letter = open_letter (f, refusing->record.id);
+  g_assert_null (strstr (sp_letter_window_get_text (letter), "PHQ-9"));
+  g_assert_null (strstr (sp_letter_window_get_text (letter), SP_SNOMED_PHQ9_SCORE));
+  g_assert_true (gtk_widget_get_visible (sp_letter_window_get_consent_banner (letter)));
+  assert_all_named (GTK_WIDGET (letter));
+  gtk_window_destroy (GTK_WINDOW (letter));
+}
+
+static void
+test_reports (Fixture       *f,
+              gconstpointer  data)
+{
+  run_app (f, body_reports);
+}
+
+static void
+test_gp_letter (Fixture       *f,
+                gconstpointer  data)
+{
+  run_app (f, body_gp_letter);
 }
 
 static void
@@ -1906,6 +2598,13 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
   g_test_init (&argc, &argv, NULL);
+#ifdef SIGNPOST_SERVER
+  /* Kept sign-ins go to a file in a folder of the test's own, never a keyring. */
+  token_config_dir = sp_test_make_dir ();
+  g_setenv ("XDG_CONFIG_HOME", token_config_dir, TRUE);
+  g_setenv ("SIGNPOST_TOKEN_STORE", "file", TRUE);
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+#endif
 
   /* A private session bus, so GtkApplication registers as it would at a desk. */
   if (dbus_daemon != NULL)
@@ -1952,10 +2651,21 @@ main (int   argc,
   g_test_add ("/gui/measures/trend", Fixture, NULL, setup_seeded, test_trend_chart, teardown);
   g_test_add ("/gui/payments/record", Fixture, NULL, setup_seeded, test_payments, teardown);
   g_test_add ("/gui/gp/read-only", Fixture, NULL, setup_seeded, test_gp_view, teardown);
+#ifdef SIGNPOST_SERVER
+  g_test_add ("/gui/sync/sign-in", Fixture, NULL, setup_local_desk, test_sync_sign_in, teardown);
+  g_test_add ("/gui/sync/demo-refused", Fixture, NULL, setup_seeded, test_sync_demo_refused, teardown);
+  g_test_add ("/gui/sync/conflicts", Fixture, NULL, setup_local_desk, test_sync_conflicts, teardown);
+#endif
+  g_test_add ("/gui/reports/activity-money-csv", Fixture, NULL, setup_seeded, test_reports, teardown);
+  g_test_add ("/gui/letter/consent-and-sent", Fixture, NULL, setup_seeded, test_gp_letter, teardown);
 
   status = g_test_run ();
 
   remove_template ();
+#ifdef SIGNPOST_SERVER
+  sp_test_remove_tree (token_config_dir);
+  g_clear_pointer (&token_config_dir, g_free);
+#endif
   /* Stop the daemon but neither call g_test_dbus_down() nor free the
    * GTestDBus (which would call it): libadwaita's style manager keeps the
    * bus connection for the life of the process, and down would wait 30 s

@@ -27,6 +27,7 @@
 #include "sp-measure-dialog.h"
 #include "sp-money.h"
 #include "sp-patients.h"
+#include "sp-letter-window.h"
 #include "sp-payment-dialog.h"
 #include "sp-referral-page.h"
 #include "sp-referrals.h"
@@ -43,6 +44,8 @@ struct _SpReferralPage
   GtkLabel            *status_badge;
   GtkButton           *patient_button;
   GtkLabel            *patient_label;
+  GtkButton           *letter_button;
+  GtkLabel            *letter_label;
   AdwActionRow        *status_row;
   GtkFlowBox          *moves_box;
   AdwPreferencesGroup *history_group;
@@ -344,6 +347,33 @@ sp_referral_page_move (SpReferralPage *self,
 }
 
 /* ---- Filling the page ------------------------------------------------- */
+
+/* When the letters to the GP went; none for a draft, which has nothing to say. */
+static void
+fill_letter (SpReferralPage *self)
+{
+  SpReferral *r = self->referral;
+  g_autoptr(GString) text = g_string_new (NULL);
+  gboolean draft = g_strcmp0 (r->status, "draft") == 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->letter_button), !draft);
+  if (r->gp_referral_letter_at != NULL)
+    {
+      g_autofree char *date = sp_gui_format_date (r->gp_referral_letter_at);
+      g_string_append_printf (text, _("Referral letter sent to the GP %s"), date);
+    }
+  if (r->gp_letter_sent_at != NULL)
+    {
+      g_autofree char *date = sp_gui_format_date (r->gp_letter_sent_at);
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, _("Completion letter sent to the GP %s"), date);
+    }
+  if (text->len == 0 && !draft)
+    g_string_append (text, _("No letter sent to the GP yet"));
+  gtk_label_set_label (self->letter_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->letter_label), text->len > 0);
+}
 
 static void
 fill_header (SpReferralPage *self,
@@ -800,6 +830,7 @@ fill (SpReferralPage  *self,
   self->n_sessions = 0;
 
   fill_header (self, offering);
+  fill_letter (self);
   fill_status (self);
   fill_outcome (self);
   if (!fill_history (self, error) || !fill_sessions (self, error) ||
@@ -969,6 +1000,28 @@ child_saved_cb (SpReferralPage *self)
 }
 
 static void
+gp_letter_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SpReferralPage *self = SP_REFERRAL_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  SpLetterWindow *window;
+
+  if (self->referral == NULL)
+    return;
+  sp_referral_page_commit_pending (self);
+  window = sp_letter_window_new (self->store, self->referral->record.id, &error);
+  if (window == NULL)
+    {
+      sp_gui_show_error (widget, _("The Letter Cannot Be Shown"), error);
+      return;
+    }
+  g_signal_connect_object (window, "sent", G_CALLBACK (child_saved_cb), self, G_CONNECT_SWAPPED);
+  sp_gui_present_dialog (widget, GTK_WINDOW (window));
+}
+
+static void
 take_measure_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -1116,6 +1169,8 @@ sp_referral_page_class_init (SpReferralPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, status_badge);
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, patient_button);
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, patient_label);
+  gtk_widget_class_bind_template_child (widget_class, SpReferralPage, letter_button);
+  gtk_widget_class_bind_template_child (widget_class, SpReferralPage, letter_label);
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, status_row);
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, moves_box);
   gtk_widget_class_bind_template_child (widget_class, SpReferralPage, history_group);
@@ -1137,6 +1192,9 @@ sp_referral_page_class_init (SpReferralPageClass *klass)
   gtk_widget_class_install_action (widget_class, "referral.take-measure", NULL, take_measure_action);
   gtk_widget_class_install_action (widget_class, "referral.record-payment", NULL, record_payment_action);
   gtk_widget_class_install_action (widget_class, "referral.reverse-payment", "s", reverse_payment_action);
+  gtk_widget_class_install_action (widget_class, "referral.gp-letter", NULL, gp_letter_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "referral.gp-letter", NULL);
 }
 
 static void

@@ -19,9 +19,13 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-conflicts-window.h"
 #include "sp-gui-util.h"
 #include "sp-measure-dialog.h"
 #include "sp-patient-editor.h"
+#include "sp-reports-view.h"
+#include "sp-sign-in-dialog.h"
+#include "sp-sync-button.h"
 #include "sp-window.h"
 
 struct _SpWindow
@@ -39,6 +43,7 @@ struct _SpWindow
   GtkListBoxRow        *catalogue_row;
   GtkListBoxRow        *referrals_row;
   GtkListBoxRow        *payments_row;
+  GtkListBoxRow        *reports_row;
   GtkListBoxRow        *lookup_row;
   GtkLabel             *practice_label;
   GtkWidget            *content_box;
@@ -53,8 +58,11 @@ struct _SpWindow
   SpMatchPage          *match_page;
   SpReferralsView      *referrals;
   SpPaymentsView       *payments;
+  SpReportsView        *reports;
   SpGpView             *lookup;
   SpReferralPage       *referral_page;
+  SpSyncButton         *sync_button;
+  GtkLabel             *mode_label;
 
   GSettings            *settings;
   SpStore              *store;
@@ -84,7 +92,7 @@ visible_page (SpWindow *self)
 }
 
 /* The sidebar's views, in its order. */
-static const char * const views[] = { "caseload", "catalogue", "referrals", "payments", "lookup" };
+static const char * const views[] = { "caseload", "catalogue", "referrals", "payments", "reports", "lookup" };
 
 static gboolean
 page_is_view (const char *page)
@@ -97,7 +105,7 @@ row_for_view (SpWindow   *self,
               const char *view)
 {
   GtkListBoxRow *rows[] = { self->caseload_row, self->catalogue_row, self->referrals_row,
-                            self->payments_row, self->lookup_row };
+                            self->payments_row, self->reports_row, self->lookup_row };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     if (g_strcmp0 (gtk_widget_get_name (GTK_WIDGET (rows[i])), view) == 0)
@@ -247,6 +255,8 @@ show_view (SpWindow   *self,
     sp_referrals_view_refresh (self->referrals);
   else if (self->store != NULL && g_str_equal (self->view, "payments"))
     sp_payments_view_refresh (self->payments);
+  else if (self->store != NULL && g_str_equal (self->view, "reports"))
+    sp_reports_view_refresh (self->reports);
   update_navigation (self);
 }
 
@@ -341,6 +351,7 @@ referral_changed_cb (SpWindow *self)
   sp_caseload_view_refresh (self->caseload);
   sp_referrals_view_refresh (self->referrals);
   update_navigation (self);
+  sp_sync_button_refresh (self->sync_button);
 }
 
 static void
@@ -351,6 +362,7 @@ patient_saved_cb (SpWindow        *self,
   gboolean added = sp_patient_editor_get_patient_id (editor) == NULL;
 
   sp_caseload_view_refresh (self->caseload);
+  sp_sync_button_refresh (self->sync_button);
   sp_window_open_patient (self, patient_id);
   sp_window_add_toast (self, adw_toast_new (added ? _("Patient added") : _("Changes saved")));
 }
@@ -527,6 +539,128 @@ take_measure_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* ---- Sync with a server ------------------------------------------------- */
+
+/* The menu offers what the desk can do now: sign in, or sync and sign out. */
+static void
+sync_changed_cb (SpWindow *self)
+{
+  SpSyncClient *client = self->sync_button ? sp_sync_button_get_client (self->sync_button) : NULL;
+  gboolean signed_in = client != NULL && sp_sync_client_get_signed_in (client);
+  gboolean known = client != NULL && sp_sync_client_get_username (client) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", client != NULL && !signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in || known);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-conflicts",
+                                 client != NULL && (sp_sync_client_get_n_conflicts (client) > 0 ||
+                                                    sp_sync_client_get_n_rejected (client) > 0));
+
+  if (self->mode_label != NULL && known)
+    {
+      /* TRANSLATORS: "Signed in as lw.a1 to https://signpost.example.nhs.uk" */
+      g_autofree char *mode = g_strdup_printf (_("Signed in as %s to %s"), sp_sync_client_get_username (client),
+                                               sp_sync_client_get_server_url (client));
+      gtk_label_set_label (self->mode_label, mode);
+    }
+  else if (self->mode_label != NULL)
+    gtk_label_set_label (self->mode_label, _("Local mode — this desk is not signed in to a server"));
+}
+
+/* A sync wrote rows here: the lists show them. The page showing stays. */
+static void
+sync_synced_cb (SpWindow *self)
+{
+  if (self->store == NULL)
+    return;
+  sp_caseload_view_refresh (self->caseload);
+  sp_referrals_view_refresh (self->referrals);
+  sp_catalogue_view_reload (self->catalogue);
+}
+
+static void
+sync_signed_out_cb (SpWindow *self)
+{
+  sp_window_apply_roles (self);
+  sp_window_add_toast (self, adw_toast_new (_("Signed out. This desk’s records stay here.")));
+}
+
+static void
+signed_in_cb (SpWindow   *self,
+              const char *warning)
+{
+  SpSyncClient *client = sp_sync_button_get_client (self->sync_button);
+  g_autofree char *message = g_strdup_printf (_("Signed in as %s"), sp_sync_client_get_username (client));
+  AdwToast *toast;
+
+  sp_window_apply_roles (self);
+  sync_synced_cb (self);
+  sp_sync_button_signed_in (self->sync_button);
+  toast = adw_toast_new (warning != NULL ? warning : message);
+  if (warning != NULL)
+    adw_toast_set_timeout (toast, 0);
+  sp_window_add_toast (self, toast);
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+  SpSyncClient *client = sp_sync_button_get_client (self->sync_button);
+  SpSignInDialog *dialog;
+
+  if (client == NULL)
+    return;
+  dialog = sp_sign_in_dialog_new (client);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (self)));
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  sp_sync_button_sign_out (SP_WINDOW (widget)->sync_button);
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  sp_sync_button_sync_now (SP_WINDOW (widget)->sync_button);
+}
+
+static void
+conflicts_changed_cb (SpWindow *self)
+{
+  sync_synced_cb (self);
+  sp_sync_button_refresh (self->sync_button);
+}
+
+static void
+show_conflicts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+  SpSyncClient *client = sp_sync_button_get_client (self->sync_button);
+  SpConflictsWindow *window;
+
+  if (client == NULL)
+    return;
+  window = sp_conflicts_window_new (client);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (self)));
+  g_signal_connect_object (window, "changed", G_CALLBACK (conflicts_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 /* ---- GtkWindow ---------------------------------------------------------- */
 
 static gboolean
@@ -633,8 +767,10 @@ sp_window_class_init (SpWindowClass *klass)
   g_type_ensure (SP_TYPE_MATCH_PAGE);
   g_type_ensure (SP_TYPE_REFERRALS_VIEW);
   g_type_ensure (SP_TYPE_PAYMENTS_VIEW);
+  g_type_ensure (SP_TYPE_REPORTS_VIEW);
   g_type_ensure (SP_TYPE_GP_VIEW);
   g_type_ensure (SP_TYPE_REFERRAL_PAGE);
+  g_type_ensure (SP_TYPE_SYNC_BUTTON);
 
   sp_application_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/org/signpost/Signpost/sp-window.ui");
@@ -648,6 +784,7 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpWindow, catalogue_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, referrals_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, payments_row);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, reports_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, lookup_row);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, practice_label);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, content_box);
@@ -662,8 +799,11 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpWindow, match_page);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, referrals);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, payments);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, reports);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, lookup);
   gtk_widget_class_bind_template_child (widget_class, SpWindow, referral_page);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, mode_label);
   gtk_widget_class_bind_template_callback (widget_class, update_navigation);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
@@ -671,6 +811,9 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, referred_cb);
   gtk_widget_class_bind_template_callback (widget_class, referral_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, referral_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sync_synced_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sync_signed_out_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sync_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
@@ -681,6 +824,10 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.take-measure", NULL, take_measure_action);
   gtk_widget_class_install_action (widget_class, "win.open-referral", "s", open_referral_action);
   gtk_widget_class_install_action (widget_class, "win.open-patient", "s", open_patient_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Back, 0, "win.back", NULL);
@@ -688,12 +835,15 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.view", "s", "catalogue");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK, "win.view", "s", "referrals");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_CONTROL_MASK, "win.view", "s", "payments");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_CONTROL_MASK, "win.view", "s", "reports");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.view", "s", "lookup");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.take-measure", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-patient", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.edit-patient", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.match-patient", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.sync-now", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.sync-now", NULL);
 }
 
 static void
@@ -717,6 +867,7 @@ sp_window_init (SpWindow *self)
   gtk_list_box_select_row (self->sidebar_list, row_for_view (self, self->view));
   gtk_stack_set_visible_child_name (self->content_stack, self->view);
   update_navigation (self);
+  sync_changed_cb (self);
 }
 
 SpWindow *
@@ -737,11 +888,15 @@ sp_window_set_store (SpWindow *self,
   if (!g_set_object (&self->store, store))
     return;
 
+  /* Before the views read it: the signed-in account's role and practices. */
+  sp_sync_button_set_store (self->sync_button, store);
+
   sp_caseload_view_set_store (self->caseload, store);
   sp_catalogue_view_set_store (self->catalogue, store);
   sp_patient_page_set_store (self->patient_page, store);
   sp_referrals_view_set_store (self->referrals, store);
   sp_payments_view_set_store (self->payments, store);
+  sp_reports_view_set_store (self->reports, store);
   sp_gp_view_set_store (self->lookup, store);
 
   practice = sp_store_get_practice (store);
@@ -762,7 +917,8 @@ sp_window_set_store (SpWindow *self,
 void
 sp_window_apply_roles (SpWindow *self)
 {
-  GtkListBoxRow *rows[] = { self->caseload_row, self->catalogue_row, self->referrals_row, self->payments_row };
+  GtkListBoxRow *rows[] = { self->caseload_row, self->catalogue_row, self->referrals_row, self->payments_row,
+                            self->reports_row };
 
   g_return_if_fail (SP_IS_WINDOW (self));
 
