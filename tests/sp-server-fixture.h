@@ -16,6 +16,8 @@
  *     trailing slash, so "%s/v1/changes" …
  *   sp_server_fixture_kill (server);     SIGKILL: a crash, mid-whatever
  *   sp_server_fixture_restart (server);  same database, same port, same URL
+ *   sp_server_fixture_backup (server, path);   copy of the database, taken stopped
+ *   sp_server_fixture_restore (server, path);  that copy back (NULL: a new, empty one)
  *   sp_server_fixture_free (server);     stops it, removes its folder
  *
  * Extra server options (the hidden test ones: --idle-timeout SECONDS,
@@ -291,6 +293,72 @@ sp_server_fixture_restart (SpServerFixture *f)
   GError *error = NULL;
 
   sp_server_fixture_stop (f);
+  sp_server_fixture_start (f, &error);
+  g_assert_no_error (error);
+}
+
+/* The database and the write-ahead log beside it (none after a clean stop). */
+static inline void
+sp_server_fixture_copy_db_ (const char *from,
+                            const char *to)
+{
+  const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      char *source_path = g_strconcat (from, suffixes[i], NULL);
+      char *dest_path = g_strconcat (to, suffixes[i], NULL);
+      GFile *source = g_file_new_for_path (source_path);
+      GFile *dest = g_file_new_for_path (dest_path);
+      GError *error = NULL;
+
+      g_remove (dest_path);
+      if (g_file_test (source_path, G_FILE_TEST_EXISTS))
+        {
+          g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+      g_object_unref (source);
+      g_object_unref (dest);
+      g_free (source_path);
+      g_free (dest_path);
+    }
+}
+
+/* A backup as an operator takes one: the server stopped, its database
+ * copied to @dest, the server started again (same port). */
+static inline void
+sp_server_fixture_backup (SpServerFixture *f,
+                          const char      *dest)
+{
+  GError *error = NULL;
+
+  sp_server_fixture_stop (f);
+  sp_server_fixture_copy_db_ (f->db_path, dest);
+  sp_server_fixture_start (f, &error);
+  g_assert_no_error (error);
+}
+
+/* The server stopped, its database replaced by the copy at @backup (NULL:
+ * removed, so it starts on a new, empty one: a reset server, with no
+ * practices or users), and started again on the same port. */
+static inline void
+sp_server_fixture_restore (SpServerFixture *f,
+                           const char      *backup)
+{
+  const char * const suffixes[] = { "", "-wal", "-shm" };
+  GError *error = NULL;
+
+  sp_server_fixture_stop (f);
+  if (backup != NULL)
+    sp_server_fixture_copy_db_ (backup, f->db_path);
+  else
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        char *path = g_strconcat (f->db_path, suffixes[i], NULL);
+        g_remove (path);
+        g_free (path);
+      }
   sp_server_fixture_start (f, &error);
   g_assert_no_error (error);
 }

@@ -858,39 +858,126 @@ test_tenancy (T             *t,
   assert_rejected (answer, 0, "not_found");
 }
 
+/* An audit event's fields: who did what to which record, as a desk writes
+ * them. */
+static char *
+audit_fields (const char *practice,
+              const char *user,
+              const char *role,
+              const char *entity_id)
+{
+  return g_strdup_printf ("{\"practice\": \"%s\", \"user\": \"%s\", \"role\": \"%s\", \"entity\": \"patient\", "
+                          "\"entity_id\": \"%s\", \"action\": \"view\", \"at\": \"2026-05-04T09:00:00Z\"}",
+                          practice, user, role, entity_id);
+}
+
+/* A GP reads, and changes nothing; what a GP's desk sends is the record of
+ * that reading: audit events, created in the GP's practices, with the
+ * GP's own name and role whatever the body says. Anything else in a GP's
+ * batch refuses all of it. */
 static void
-test_gp_read_only (T             *t,
-                   gconstpointer  data)
+test_gp_audit (T             *t,
+               gconstpointer  data)
 {
   g_autofree char *alice = login (t, ALICE);
   g_autofree char *gp = login (t, GP);
   g_autofree char *id = g_uuid_string_random ();
   g_autofree char *other = g_uuid_string_random ();
+  g_autofree char *viewed = g_uuid_string_random ();
+  g_autofree char *forged = g_uuid_string_random ();
+  g_autofree char *elsewhere = g_uuid_string_random ();
+  g_autofree char *lw_event = g_uuid_string_random ();
   g_autofree char *fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *view_a = audit_fields (PRACTICE_A, GP, "gp", id);
+  g_autofree char *view_forged = audit_fields (PRACTICE_A, ALICE, "link_worker", id);
+  g_autofree char *view_b = audit_fields (PRACTICE_B, GP, "gp", id);
+  g_autofree char *lw_forged = audit_fields (PRACTICE_A, GP, "admin", id);
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *body = NULL;
   g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonNode) empty = NULL;
+  g_autoptr(JsonNode) replay = NULL;
   g_autoptr(GPtrArray) seen = NULL;
+  g_autoptr(JsonObject) root = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *ops = json_array_new ();
+  JsonObject *row;
   guint status = 0;
 
   push_one (t, alice, op_new ("create", "patient", id, 0, fields, NULL), "applied");
 
+  /* Anything but creating audit events: 403, for the whole batch. */
   before = store_counts (t);
   answer = push (t, gp, NULL, &status, op_new ("create", "patient", other, 0, fields, NULL), NULL);
   g_assert_cmpuint (status, ==, 403);
   g_assert_cmpstr (error_code (answer), ==, "forbidden");
+  g_assert_nonnull (strstr (error_message (answer), "GP"));
   g_clear_pointer (&answer, json_node_unref);
   answer = push (t, gp, NULL, &status, op_new ("update", "patient", id, 1, "{\"phone\": \"1\"}", NULL), NULL);
   g_assert_cmpuint (status, ==, 403);
-  empty = request (t, "PUT", "/v1/batches/gp-empty", gp, "{\"ops\": []}", &status);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = push (t, gp, NULL, &status,
+                 op_new ("create", "audit_event", viewed, 0, view_a, NULL),
+                 op_new ("create", "patient", other, 0, fields, NULL),
+                 NULL);
+  g_assert_cmpuint (status, ==, 403);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = push (t, gp, NULL, &status,
+                 op_new ("delete", "audit_event", viewed, 1, "{\"deleted\": true}", NULL), NULL);
   g_assert_cmpuint (status, ==, 403);
   after = store_counts (t);
   g_assert_cmpstr (before, ==, after);
 
-  /* Reading is what a GP does. */
+  /* Audit events are taken, in the GP's practices only, each under the
+   * signed-in account: the body's user and role count for nothing. */
+  json_array_add_object_element (ops, op_new ("create", "audit_event", viewed, 0, view_a, NULL));
+  json_array_add_object_element (ops, op_new ("create", "audit_event", forged, 0, view_forged, NULL));
+  json_array_add_object_element (ops, op_new ("create", "audit_event", elsewhere, 0, view_b, NULL));
+  json_object_set_array_member (root, "ops", ops);
+  node = json_node_init_object (json_node_alloc (), root);
+  body = json_to_string (node, FALSE);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = request_full (t, "PUT", "/v1/batches/gp-audit", gp, body, strlen (body), &status, &first);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (status_of (answer, 0), ==, "applied");
+  g_assert_cmpstr (status_of (answer, 1), ==, "applied");
+  assert_rejected (answer, 2, "not_found");
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM audit_event"), ==, 2);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM audit_event WHERE user = '" GP "' AND role = 'gp' "
+                                  "AND updated_by = '" GP "'"), ==, 2);
+
+  /* Sent again (the answer was lost): answered from the record. */
+  replay = request_full (t, "PUT", "/v1/batches/gp-audit", gp, body, strlen (body), &status, &again);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (first, ==, again);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM audit_event"), ==, 2);
+
+  /* A batch with nothing in it changes nothing, for a GP too. */
+  g_clear_pointer (&answer, json_node_unref);
+  answer = request (t, "PUT", "/v1/batches/gp-empty", gp, "{\"ops\": []}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (answer), "results")),
+                    ==, 0);
+
+  /* The link workers of the practice see who looked. */
+  seen = pull_all (t, alice, 500, NULL);
+  row = json_object_get_object_member (find_change (seen, forged), "data");
+  g_assert_cmpstr (json_object_get_string_member (row, "user"), ==, GP);
+  g_assert_cmpstr (json_object_get_string_member (row, "role"), ==, "gp");
+  g_assert_cmpstr (json_object_get_string_member (row, "entity_id"), ==, id);
+  g_assert_null (find_change (seen, elsewhere));
+  g_clear_pointer (&seen, g_ptr_array_unref);
+
+  /* Reading is still what a GP does. */
   seen = pull_all (t, gp, 500, NULL);
   g_assert_nonnull (find_change (seen, id));
+
+  /* Whoever sends an audit event, it is theirs. */
+  push_one (t, alice, op_new ("create", "audit_event", lw_event, 0, lw_forged, NULL), "applied");
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM audit_event WHERE user = '" ALICE "' AND role = 'link_worker'"),
+                   ==, 1);
 }
 
 static void
@@ -1110,6 +1197,214 @@ test_append_only (T             *t,
   assert_rejected (answer, 0, "invalid");
   assert_rejected (answer, 1, "invalid");
   g_assert_cmpint (count_rows (t, "SELECT amount_pence FROM payment WHERE reverses_id IS NULL"), ==, 250);
+}
+
+/* Two desks register the same person before either syncs: the server
+ * keeps one live patient per NHS number in a practice, and refuses the
+ * second as a duplicate naming the first, so the link worker can merge
+ * them. A refused write takes nothing with it: not its seq, not the rest
+ * of its batch. */
+static void
+test_duplicate_nhs_number (T             *t,
+                           gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *bob = login (t, BOB);
+  g_autofree char *first = g_uuid_string_random ();
+  g_autofree char *second = g_uuid_string_random ();
+  g_autofree char *third = g_uuid_string_random ();
+  g_autofree char *fourth = g_uuid_string_random ();
+  g_autofree char *in_b = g_uuid_string_random ();
+  g_autofree char *fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *same_person = patient_fields (PRACTICE_A, 1, "Ada");
+  g_autofree char *other_person = patient_fields (PRACTICE_A, 2, "Bola");
+  g_autofree char *another = patient_fields (PRACTICE_A, 3, "Chidi");
+  g_autofree char *same_in_b = patient_fields (PRACTICE_B, 1, "Ada");
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  JsonObject *res;
+  gint64 seq_before;
+  guint status = 0;
+
+  push_one (t, alice, op_new ("create", "patient", first, 0, fields, NULL), "applied");
+  seq_before = count_rows (t, "SELECT max(seq) FROM changes");
+
+  /* The second registration is refused; the next op of the batch goes on,
+   * with the very next seq. */
+  answer = push (t, alice, NULL, &status,
+                 op_new ("create", "patient", second, 0, same_person, NULL),
+                 op_new ("create", "patient", third, 0, other_person, NULL),
+                 NULL);
+  g_assert_cmpuint (status, ==, 200);
+  assert_rejected (answer, 0, "duplicate");
+  expected = g_strdup_printf ("A patient with this NHS number is already recorded in this practice (record %s). "
+                              "Merge the two records on one desk.", first);
+  g_assert_cmpstr (json_object_get_string_member (result (answer, 0), "reason"), ==, expected);
+  res = result (answer, 1);
+  g_assert_cmpstr (json_object_get_string_member (res, "status"), ==, "applied");
+  g_assert_cmpint (json_object_get_int_member (res, "seq"), ==, seq_before + 1);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM patient"), ==, 2);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM changes"), ==, 2);
+
+  /* The same number in another practice is another practice's business. */
+  push_one (t, bob, op_new ("create", "patient", in_b, 0, same_in_b, NULL), "applied");
+
+  /* An edit that would make a duplicate is refused the same way, and the
+   * row stays as it was. */
+  g_clear_pointer (&answer, json_node_unref);
+  answer = push (t, alice, NULL, &status,
+                 op_new ("update", "patient", third, 1, "{\"nhs_number\": \"9990000001\"}",
+                         "{\"nhs_number\": \"9990000002\"}"),
+                 NULL);
+  assert_rejected (answer, 0, "duplicate");
+  g_assert_nonnull (strstr (json_object_get_string_member (result (answer, 0), "reason"), first));
+  g_assert_cmpint (count_rows (t, "SELECT rev FROM patient WHERE nhs_number = '9990000002'"), ==, 1);
+
+  /* Merged on a desk (the first removed): the number is free again, and
+   * bringing the removed one back would now be the duplicate. */
+  push_one (t, alice, op_new ("delete", "patient", first, 1, "{\"deleted\": true}", "{\"deleted\": false}"),
+            "applied");
+  push_one (t, alice, op_new ("create", "patient", second, 0, same_person, NULL), "applied");
+  g_clear_pointer (&answer, json_node_unref);
+  answer = push (t, alice, NULL, &status,
+                 op_new ("update", "patient", first, 2, "{\"deleted\": false}", "{\"deleted\": true}"), NULL);
+  assert_rejected (answer, 0, "duplicate");
+  g_assert_nonnull (strstr (json_object_get_string_member (result (answer, 0), "reason"), second));
+
+  /* A tombstone never clashes. */
+  push_one (t, alice, op_new ("create", "patient", fourth, 0, another, NULL), "applied");
+  push_one (t, alice, op_new ("delete", "patient", fourth, 1, "{\"deleted\": true}", "{\"deleted\": false}"),
+            "applied");
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM patient WHERE practice = '" PRACTICE_A "' AND deleted = 0"),
+                   ==, 2);
+}
+
+/* A database an earlier server let collect duplicates still opens (the
+ * operator is told), and guards the key again once they are merged. */
+static void
+test_duplicate_legacy (T             *t,
+                       gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *first = g_uuid_string_random ();
+  g_autofree char *second = g_uuid_string_random ();
+  g_autofree char *third = g_uuid_string_random ();
+  g_autofree char *fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *log = NULL;
+  sqlite3 *db = NULL;
+
+  /* What a version-1 server left: no index, two live rows for one person. */
+  push_one (t, alice, op_new ("create", "patient", first, 0, fields, NULL), "applied");
+  g_assert_cmpint (sqlite3_open (sp_server_fixture_get_db_path (t->server), &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX patient_nhs_number", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  push_one (t, alice, op_new ("create", "patient", second, 0, fields, NULL), "applied");
+
+  sp_server_fixture_restart (t->server);
+  log = sp_server_fixture_read_log (t->server);
+  g_assert_nonnull (strstr (log, "event=duplicates_unguarded peer=- detail=patient:1"));
+  g_clear_pointer (&alice, g_free);
+  alice = login (t, ALICE);
+
+  /* Merged (one removed) and started again: guarded. */
+  push_one (t, alice, op_new ("delete", "patient", second, 1, "{\"deleted\": true}", "{\"deleted\": false}"),
+            "applied");
+  sp_server_fixture_restart (t->server);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM sqlite_master WHERE name = 'patient_nhs_number'"), ==, 1);
+  push_one (t, alice, op_new ("create", "patient", third, 0, fields, NULL), "rejected");
+}
+
+/* The store's identity: made with the database, kept across restarts and
+ * in a backup, new for a new database; with the highest seq, in every
+ * page of changes. */
+static void
+test_server_id (T             *t,
+                gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *admin = login (t, ADMIN);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *server_id = NULL;
+  g_autofree char *v1_path = NULL;
+  g_autofree char *said = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *renewed;
+  g_autoptr(JsonNode) health = NULL;
+  g_autoptr(JsonNode) page = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  sqlite3 *db = NULL;
+  guint status = 0;
+
+  health = request (t, "GET", "/v1/health", NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  server_id = g_strdup (json_object_get_string_member (json_node_get_object (health), "server_id"));
+  g_assert_true (g_uuid_string_is_valid (server_id));
+  /* No one's volume of work is told to the unauthenticated. */
+  g_assert_false (json_object_has_member (json_node_get_object (health), "max_seq"));
+
+  push_one (t, alice, op_new ("create", "patient", id, 0, fields, NULL), "applied");
+  page = request (t, "GET", "/v1/changes?since=0", alice, NULL, &status);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (page), "server_id"), ==, server_id);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (page), "max_seq"), ==, 1);
+  /* max_seq is the store's, not the caller's: the admin sees no patient,
+   * and learns the desks' cursors may run to 1. */
+  g_clear_pointer (&page, json_node_unref);
+  page = request (t, "GET", "/v1/changes?since=0", admin, NULL, &status);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (page), "last_seq"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (page), "max_seq"), ==, 1);
+  /* A cursor past the end: nothing, and max_seq says so. */
+  g_clear_pointer (&page, json_node_unref);
+  page = request (t, "GET", "/v1/changes?since=40", alice, NULL, &status);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (page), "last_seq"), ==, 40);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (page), "max_seq"), ==, 1);
+
+  /* The same store after a restart, and in a copy of it. */
+  sp_server_fixture_restart (t->server);
+  again = request (t, "GET", "/v1/health", NULL, NULL, &status);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (again), "server_id"), ==, server_id);
+
+  /* A version-1 database gets an id when this version first opens it. */
+  v1_path = g_build_filename (g_get_tmp_dir (), "signpost-v1-XXXXXX.db", NULL);
+  g_close (g_mkstemp (v1_path), NULL);
+  sp_server_fixture_backup (t->server, v1_path);
+  g_assert_cmpint (sqlite3_open (v1_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE server_info; DROP INDEX patient_nhs_number; "
+                                     "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  sp_server_fixture_restore (t->server, v1_path);
+  g_clear_pointer (&again, json_node_unref);
+  again = request (t, "GET", "/v1/health", NULL, NULL, &status);
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (json_node_get_object (again), "server_id")));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (again), "server_id"), !=, server_id);
+  g_assert_cmpint (count_rows (t, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM sqlite_master WHERE name = 'patient_nhs_number'"), ==, 1);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM patient"), ==, 1);
+  g_remove (v1_path);
+
+  /* A new, empty database is another store. */
+  sp_server_fixture_restore (t->server, NULL);
+  g_clear_pointer (&again, json_node_unref);
+  again = request (t, "GET", "/v1/health", NULL, NULL, &status);
+  g_clear_pointer (&server_id, g_free);
+  server_id = g_strdup (json_object_get_string_member (json_node_get_object (again), "server_id"));
+  g_assert_true (g_uuid_string_is_valid (server_id));
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM patient"), ==, 0);
+
+  /* An operator can give a database a new id (after restoring a backup):
+   * the server says it from its next start. */
+  g_assert_true (sp_server_fixture_admin (t->server, NULL, &said, &error, "server", "id", NULL));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_strstrip (said), ==, server_id);
+  g_clear_pointer (&said, g_free);
+  g_assert_true (sp_server_fixture_admin (t->server, NULL, &said, &error, "server", "new-id", NULL));
+  g_assert_no_error (error);
+  sp_server_fixture_restart (t->server);
+  g_clear_pointer (&again, json_node_unref);
+  again = request (t, "GET", "/v1/health", NULL, NULL, &status);
+  renewed = json_object_get_string_member (json_node_get_object (again), "server_id");
+  g_assert_cmpstr (renewed, !=, server_id);
+  g_assert_nonnull (strstr (said, renewed));
 }
 
 static void
@@ -1736,6 +2031,31 @@ test_unit_decode (void)
   g_assert_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON);
   g_clear_error (&error);
 
+  /* Found by fuzzing: a second value after the first (json-glib leaks what
+   * it read), and text that is not UTF-8 (json-glib quotes it). */
+  {
+    const char *several[] = { "8{\"ops\": []}", "{\"ops\": []} {}", "{\"ops\": []}\"x\"", "[] []", "1 2" };
+    const char not_utf8[] = "{\"ops\": [\"\xc8\x9a\xdd\"]}";
+
+    for (guint i = 0; i < G_N_ELEMENTS (several); i++)
+      {
+        batch = sp_server_batch_decode (several[i], strlen (several[i]), NULL, &error);
+        g_assert_null (batch);
+        g_assert_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON);
+        g_assert_nonnull (strstr (error->message, "first value"));
+        g_clear_error (&error);
+      }
+    batch = sp_server_batch_decode (not_utf8, strlen (not_utf8), NULL, &error);
+    g_assert_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON);
+    g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    g_clear_error (&error);
+    /* One value with space around it is one value. */
+    batch = sp_server_batch_decode (" {\"ops\": []}\n", strlen (" {\"ops\": []}\n"), NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (batch->ops->len, ==, 0);
+    g_clear_pointer (&batch, sp_server_batch_free);
+  }
+
   g_assert_true (sp_server_batch_id_is_valid ("0f8e-AB_12"));
   g_assert_false (sp_server_batch_id_is_valid ("../etc"));
   g_assert_false (sp_server_batch_id_is_valid (""));
@@ -1784,11 +2104,14 @@ main (int    argc,
   ADD ("/server/session/admin-commands", test_admin_commands, NULL);
   ADD ("/server/sync/push-pull", test_push_pull, NULL);
   ADD ("/server/sync/tenancy", test_tenancy, NULL);
-  ADD ("/server/sync/gp-read-only", test_gp_read_only, NULL);
+  ADD ("/server/sync/gp-audit", test_gp_audit, NULL);
   ADD ("/server/sync/admin-catalogue", test_admin_catalogue, NULL);
   ADD ("/server/sync/idempotent-batch", test_idempotent_batch, NULL);
   ADD ("/server/sync/merge", test_merge, NULL);
   ADD ("/server/sync/append-only", test_append_only, NULL);
+  ADD ("/server/sync/duplicate-nhs-number", test_duplicate_nhs_number, NULL);
+  ADD ("/server/sync/duplicate-legacy", test_duplicate_legacy, NULL);
+  ADD ("/server/sync/server-id", test_server_id, NULL);
   ADD ("/server/sync/paging", test_paging, NULL);
   ADD ("/server/sync/restart", test_restart, NULL);
   ADD ("/server/sync/concurrent-writers", test_concurrent_writers, NULL);

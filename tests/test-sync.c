@@ -2,15 +2,18 @@
  *
  * The first part needs no server: the v2 → v3 upgrade, the backoff, page
  * decoding, batches frozen before they are sent, answers and pages applied
- * in one transaction, conflicts resolved, the token file.
+ * in one transaction, conflicts resolved, the cursor tied to one server,
+ * what a GP's desk holds back, the token file.
  *
  * The second part runs the real signpost-server on loopback (through
  * sp-server-fixture.h) with desks of two practices, and checks what the
  * issue asks: records reach the desks of their practice and never another,
  * edits merge or conflict, payments never conflict, a retried batch is
  * applied once, a server killed mid-sync loses nothing, the cursor never
- * runs ahead of the data, a GP cannot write, a cancelled sync leaves the
- * store consistent.
+ * runs ahead of the data, a GP changes nothing but its audit trail arrives,
+ * a duplicate NHS number is refused in plain words, a server reset or
+ * restored from a backup is pulled from the start, a cancelled sync leaves
+ * the store consistent.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -231,7 +234,25 @@ test_page_decode (void)
     "\"seq\": 11, \"deleted\": true, \"data\": null}], \"last_seq\": 10, \"more\": false}",
     /* more promised with no progress: would loop for ever */
     "{\"changes\": [], \"last_seq\": 10, \"more\": true}",
+    /* a server id that is not text, or is empty */
+    "{\"changes\": [], \"last_seq\": 10, \"more\": false, \"server_id\": 7}",
+    "{\"changes\": [], \"last_seq\": 10, \"more\": false, \"server_id\": \"\"}",
+    /* a highest seq that is no number, or below the page's own changes */
+    "{\"changes\": [], \"last_seq\": 10, \"more\": false, \"max_seq\": \"many\"}",
+    "{\"changes\": [], \"last_seq\": 10, \"more\": false, \"max_seq\": -1}",
+    "{\"changes\": [{\"entity\": \"funder\", \"id\": \"6a1d9f0e-5b0c-4c7a-9a55-0b8e2d1f3c4a\", \"rev\": 1, "
+    "\"seq\": 11, \"deleted\": true, \"data\": null}], \"last_seq\": 11, \"more\": false, \"max_seq\": 10}",
   };
+  /* Found by fuzzing: these once reached json-glib, which leaked the first
+   * of two values and quoted bytes that are not UTF-8 in its message. */
+  const char *unreadable[] = {
+    "8{\"changes\": [], \"last_seq\": 10, \"more\": false}",
+    "{\"changes\": [], \"last_seq\": 10, \"more\": false} {}",
+    "{\"changes\": [{\"entity\": \"funder\", \"id\": \"e11457c2-07c5-480b-8bcd-f4a94efe3c\xc8\x9a\xdd\"}], "
+    "\"last_seq\": 11}",
+  };
+  const char *identified = "{\"changes\": [], \"last_seq\": 40, \"more\": false, "
+                           "\"server_id\": \"0d9a3c52-6f1e-4b7a-8c2d-1e5f9a7b3c40\", \"max_seq\": 12}";
 
   page = sp_sync_page_decode (good, strlen (good), 10, &error);
   g_assert_no_error (error);
@@ -241,6 +262,43 @@ test_page_decode (void)
   g_assert_true (page->more);
   g_assert_true (((SpSyncChange *) page->changes->pdata[0])->info == &sp_entity_funder);
   g_assert_cmpint (((SpSyncChange *) page->changes->pdata[0])->rev, ==, 2);
+  /* A server that does not say who it is. */
+  g_assert_null (page->server_id);
+  g_assert_cmpint (page->max_seq, ==, -1);
+
+  /* One that does: a cursor (40) past the server's end (12) is for the
+   * store to judge, not the decoder. */
+  g_clear_pointer (&page, sp_sync_page_free);
+  page = sp_sync_page_decode (identified, strlen (identified), 40, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (page->server_id, ==, "0d9a3c52-6f1e-4b7a-8c2d-1e5f9a7b3c40");
+  g_assert_cmpint (page->max_seq, ==, 12);
+
+  for (guint i = 0; i < G_N_ELEMENTS (unreadable); i++)
+    {
+      g_autoptr(SpSyncPage) refused = NULL;
+
+      g_clear_error (&error);
+      refused = sp_sync_page_decode (unreadable[i], strlen (unreadable[i]), 10, &error);
+      g_assert_null (refused);
+      g_assert_error (error, SP_ERROR, SP_ERROR_INVALID);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+  /* Nested past any page the server makes: refused before json-glib,
+   * which recurses, sees it. */
+  {
+    g_autoptr(GString) deep = g_string_new ("{\"changes\": [], \"last_seq\": 10, \"x\": ");
+    g_autoptr(SpSyncPage) refused = NULL;
+
+    for (guint i = 0; i < 100000; i++)
+      g_string_append_c (deep, '[');
+    g_clear_error (&error);
+    refused = sp_sync_page_decode (deep->str, deep->len, 10, &error);
+    g_assert_null (refused);
+    g_assert_error (error, SP_ERROR, SP_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "nested"));
+  }
+  g_clear_error (&error);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -607,6 +665,165 @@ test_page_other_practice (Fixture       *f,
   apply_page_text (f->store, page, 0);
   g_assert_cmpint (sp_test_query_int (f->store, "SELECT count(*) FROM patient WHERE id = ?1", other_id), ==, 0);
   g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 3);
+}
+
+/* The cursor belongs to one server: another id, or a highest seq below
+ * the cursor, starts it again from 0; the id is remembered with it. */
+static void
+test_server_check (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = sp_test_parse_object ("{\"username\": \"lw\", \"role\": \"link_worker\", "
+                                                     "\"practices\": [\"A81001\"]}");
+  g_autoptr(SpSyncAccount) account = sp_sync_account_from_json (user, NULL);
+  g_autofree char *id = NULL;
+  gboolean reset = TRUE;
+
+  g_assert_null (sp_sync_store_get_server_id (f->store));
+  /* The first server met is remembered; nothing to start again. */
+  g_assert_true (sp_sync_store_check_server (f->store, "server-1", 5, &reset, &error));
+  g_assert_no_error (error);
+  g_assert_false (reset);
+  id = sp_sync_store_get_server_id (f->store);
+  g_assert_cmpstr (id, ==, "server-1");
+
+  /* The same server, further on: the cursor stays. */
+  g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
+  g_assert_true (sp_sync_store_check_server (f->store, "server-1", 50, &reset, &error));
+  g_assert_false (reset);
+  g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 42);
+  /* A server that does not say: nothing to judge by. */
+  g_assert_true (sp_sync_store_check_server (f->store, NULL, -1, &reset, &error));
+  g_assert_false (reset);
+  g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 42);
+
+  /* The same server restored from a backup, its end behind the cursor. */
+  g_assert_true (sp_sync_store_check_server (f->store, "server-1", 40, &reset, &error));
+  g_assert_true (reset);
+  g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
+  /* Nothing to start again from 0. */
+  g_assert_true (sp_sync_store_check_server (f->store, "server-1", 0, &reset, &error));
+  g_assert_false (reset);
+
+  /* Another server at the same address (a new database): from 0, and
+   * this one is remembered. */
+  g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
+  g_assert_true (sp_sync_store_check_server (f->store, "server-2", 900, &reset, &error));
+  g_assert_true (reset);
+  g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
+  g_clear_pointer (&id, g_free);
+  id = sp_sync_store_get_server_id (f->store);
+  g_assert_cmpstr (id, ==, "server-2");
+
+  /* Signing in to another address forgets it with the cursor. */
+  g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
+  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
+  g_assert_null (sp_sync_store_get_server_id (f->store));
+}
+
+/* A GP's desk sends only audit events; anything else it holds is kept as
+ * refused, not sent, and a batch it was frozen in goes again without it. */
+static void
+test_hold_back_unsendable (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (0);
+  g_autoptr(SpPatient) p = sp_test_add_patient (f->store, "Pat", "Smith", nhs, NULL);
+  g_autoptr(SpSyncBatch) batch = NULL;
+  g_autoptr(SpSyncBatch) next = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  const char * const practices[] = { SP_TEST_PRACTICE, NULL };
+  SpSyncCounts counts = { 0, };
+  guint held = 99;
+
+  /* A link worker sends everything. */
+  g_assert_true (sp_sync_store_hold_back_unsendable (f->store, &held, &counts, &error));
+  g_assert_cmpuint (held, ==, 0);
+  g_assert_cmpint (sp_store_outbox_count (f->store), ==, 2);
+
+  /* A GP looks the patient up: an audit event, the one thing to send. */
+  sp_store_set_actor (f->store, "gp.adeyemi", SP_ROLE_GP, practices);
+  g_assert_true (sp_store_audit (f->store, "patient", p->record.id, SP_TEST_PRACTICE, "view", &error));
+  g_assert_no_error (error);
+  batch = sp_sync_store_next_batch (f->store, 100, 1 << 20, &error);
+  g_assert_cmpuint (batch->n_ops, ==, 3);
+
+  g_assert_true (sp_sync_store_hold_back_unsendable (f->store, &held, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (held, ==, 1);
+  g_assert_cmpuint (counts.rejected, ==, 1);
+  g_assert_cmpint (sp_test_query_int (f->store, "SELECT count(*) FROM outbox WHERE entity = 'audit_event' "
+                                      "AND op = 'create' AND batch_id IS NULL", NULL), ==, 2);
+  g_assert_cmpint (sp_store_outbox_count (f->store), ==, 2);
+  refused = sp_sync_store_list_rejected (f->store, &error);
+  g_assert_cmpuint (refused->len, ==, 1);
+  g_assert_cmpstr (((SpRejectedChange *) refused->pdata[0])->entity, ==, "patient");
+  g_assert_nonnull (strstr (((SpRejectedChange *) refused->pdata[0])->reason, "GP account"));
+
+  /* The audit events go in a new batch. */
+  next = sp_sync_store_next_batch (f->store, 100, 1 << 20, &error);
+  g_assert_false (next->resumed);
+  g_assert_cmpuint (next->n_ops, ==, 2);
+  g_assert_cmpstr (next->batch_id, !=, batch->batch_id);
+}
+
+/* A record whose creation the server refused, removed here since (the
+ * duplicate of a patient, merged): its removal is never sent, and the
+ * refused creation leaves the list with it. */
+static void
+test_settle_never_sent (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (0);
+  g_autofree char *nhs2 = sp_test_nhs_number (1);
+  g_autoptr(SpPatient) p = sp_test_add_patient (f->store, "Pat", "Smith", nhs, NULL);
+  g_autoptr(SpPatient) q = sp_test_add_patient (f->store, "Quin", "Jones", nhs2, NULL);
+  g_autoptr(SpSyncBatch) batch = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GString) results = g_string_new ("[");
+  JsonArray *ops;
+  SpSyncCounts counts = { 0, };
+
+  /* p's creation refused, everything else applied. */
+  batch = sp_sync_store_next_batch (f->store, 100, 1 << 20, &error);
+  ops = json_object_get_array_member (json_node_get_object (batch->body), "ops");
+  for (guint i = 0; i < json_array_get_length (ops); i++)
+    {
+      JsonObject *op = json_array_get_object_element (ops, i);
+
+      if (g_strcmp0 (json_object_get_string_member (op, "id"), p->record.id) == 0)
+        g_string_append_printf (results, "%s{\"op_id\": \"%s\", \"status\": \"rejected\", \"code\": \"duplicate\", "
+                                "\"reason\": \"Merge the two records on one desk.\"}", i ? ", " : "",
+                                json_object_get_string_member (op, "op_id"));
+      else
+        g_string_append_printf (results, "%s{\"op_id\": \"%s\", \"status\": \"applied\", \"rev\": 1, \"seq\": %u}",
+                                i ? ", " : "", json_object_get_string_member (op, "op_id"), 10 + i);
+    }
+  g_string_append (results, "]");
+  answer = answer_node (results->str);
+  g_assert_true (sp_sync_store_apply_results (f->store, batch->batch_id, answer, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_sync_store_count_rejected (f->store), ==, 1);
+  g_assert_cmpint (sp_store_outbox_count (f->store), ==, 0);
+
+  /* Both removed here: p was never on the server, q was. */
+  g_assert_true (sp_store_remove (f->store, &sp_entity_patient, p->record.id, &error));
+  g_assert_true (sp_store_remove (f->store, &sp_entity_patient, q->record.id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_store_outbox_count (f->store), ==, 4);
+
+  g_assert_true (sp_sync_store_settle_never_sent (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_test_query_int (f->store, "SELECT count(*) FROM outbox WHERE row_id = ?1", p->record.id), ==, 0);
+  g_assert_cmpint (sp_test_query_int (f->store, "SELECT count(*) FROM outbox WHERE row_id = ?1", q->record.id), ==, 1);
+  g_assert_cmpint (sp_test_query_int (f->store, "SELECT count(*) FROM outbox WHERE entity = 'audit_event'", NULL),
+                   ==, 2);
+  g_assert_cmpint (sp_sync_store_count_rejected (f->store), ==, 0);
 }
 
 /* ---- The account and the token ------------------------------------------------ */
@@ -1144,10 +1361,28 @@ test_net_conflict (Net           *net,
   g_assert_cmpuint (sp_sync_client_get_n_conflicts (net->a2->client), ==, 0);
 }
 
+/* `signpost-cli conflicts list` on a desk's database. */
+static char *
+cli_conflicts_list (Desk *desk)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { SIGNPOST_CLI, "--db", desk->path, "conflicts", "list", NULL };
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
 /* The same person recorded offline on two desks (two ids, one NHS number):
- * the second desk cannot hold the first desk's row beside its own. The sync
- * does not stop on it: the row is kept as a conflict with the reason, and
- * resolved once the duplicate here is removed. */
+ * the server takes the first and refuses the second as a duplicate, naming
+ * the first; the second desk cannot hold the first's row beside its own,
+ * so that is kept as a conflict with the reason. Both read plainly in
+ * `signpost-cli conflicts list`. Removing the duplicate here settles both,
+ * with nothing sent for a record the server never had. */
 static void
 test_net_duplicate (Net           *net,
                     gconstpointer  data)
@@ -1156,13 +1391,28 @@ test_net_duplicate (Net           *net,
   g_autoptr(SpPatient) first = add_patient (net->a1, 3, "Adaeze");
   g_autoptr(SpPatient) second = add_patient (net->a2, 3, "Ada");
   g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *refused_line = NULL;
   SpConflict *conflict;
+  SpSyncCounts counts;
   gint64 cursor;
 
   desk_sync (net->a1, NULL);
-  desk_sync (net->a2, NULL);
-  g_test_message ("conflicts %u, refused %u", sp_sync_client_get_n_conflicts (net->a2->client),
-                  sp_sync_client_get_n_rejected (net->a2->client));
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.rejected, ==, 1);
+  g_assert_cmpuint (counts.conflicts, ==, 1);
+  g_assert_cmpuint (counts.pushed, ==, 1);  /* its audit event */
+
+  refused = sp_sync_store_list_rejected (net->a2->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (refused->len, ==, 1);
+  g_assert_cmpstr (((SpRejectedChange *) refused->pdata[0])->row_id, ==, second->record.id);
+  expected = g_strdup_printf ("A patient with this NHS number is already recorded in this practice (record %s). "
+                              "Merge the two records on one desk.", first->record.id);
+  g_assert_cmpstr (((SpRejectedChange *) refused->pdata[0])->reason, ==, expected);
+
   conflicts = sp_sync_store_list_conflicts (net->a2->store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (conflicts->len, ==, 1);
@@ -1170,6 +1420,15 @@ test_net_duplicate (Net           *net,
   g_assert_cmpstr (conflict->row_id, ==, first->record.id);
   g_assert_nonnull (strstr (conflict->reason, "same NHS number"));
   g_assert_false (has_row (net->a2, "patient", first->record.id));
+
+  /* As the link worker reads them. */
+  listing = cli_conflicts_list (net->a2);
+  g_test_message ("%s", listing);
+  refused_line = g_strdup_printf ("Refused change %" G_GINT64_FORMAT ": new patient Ada Okonkwo (",
+                                  ((SpRejectedChange *) refused->pdata[0])->id);
+  g_assert_nonnull (strstr (listing, refused_line));
+  g_assert_nonnull (strstr (listing, expected));
+  g_assert_nonnull (strstr (listing, "has the same NHS number as Adaeze Okonkwo from the server"));
 
   /* The sync goes on past it. */
   cursor = sp_sync_store_get_cursor (net->a2->store);
@@ -1181,16 +1440,24 @@ test_net_duplicate (Net           *net,
   g_assert_error (error, SP_ERROR, SP_ERROR_CONSTRAINT);
   g_clear_error (&error);
 
+  /* Merged: the duplicate removed here, the server's record kept. */
   g_assert_true (sp_store_remove (net->a2->store, &sp_entity_patient, second->record.id, &error));
   g_assert_no_error (error);
   g_assert_true (sp_sync_store_keep_theirs (net->a2->store, conflict->id, &error));
   g_assert_no_error (error);
   g_assert_true (has_row (net->a2, "patient", first->record.id));
-  desk_sync (net->a2, NULL);
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.rejected, ==, 0);
+  g_assert_cmpuint (sp_sync_client_get_n_rejected (net->a2->client), ==, 0);
+  g_assert_cmpuint (sp_sync_client_get_n_conflicts (net->a2->client), ==, 0);
+  g_assert_cmpint (sp_store_outbox_count (net->a2->store), ==, 0);
   desk_sync (net->a1, NULL);
   g_assert_cmpint (sp_test_query_int (net->a1->store, "SELECT count(*) FROM patient WHERE deleted = 0", NULL), ==, 1);
   g_assert_cmpint (sp_test_query_int (net->a2->store, "SELECT count(*) FROM patient WHERE deleted = 0", NULL), ==, 1);
-  g_assert_cmpuint (sp_sync_client_get_n_conflicts (net->a2->client), ==, 0);
+  g_assert_false (has_row (net->a1, "patient", second->record.id));
+  g_clear_pointer (&listing, g_free);
+  listing = cli_conflicts_list (net->a2);
+  g_assert_nonnull (strstr (listing, "No conflicts and no refused changes."));
 }
 
 /* Payments made offline on two desks both arrive; a ledger never conflicts. */
@@ -1506,15 +1773,19 @@ test_net_cancel (Net           *net,
   }
 }
 
-/* A GP's desk writes nothing to the server: a readable refusal, the change
- * kept as refused, and the records still come down. */
+/* A GP's desk changes nothing on the server, but the record of what the GP
+ * looked at reaches it, under the GP's own name, for the practice to see.
+ * A change written around the core's refusal is not sent: it is kept as
+ * refused, in plain words, and the records still come down. */
 static void
 test_net_gp (Net           *net,
              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SpPatient) p = add_patient (net->a1, 0, "Adaeze");
+  g_autoptr(SpPatient) q = NULL;
   g_autofree char *gwen_nhs = sp_test_nhs_number (7);
+  g_autofree char *view_sql = NULL;
   Desk *gp;
   SpSyncCounts counts;
   const char * const practices[] = { PRACTICE_A, NULL };
@@ -1523,42 +1794,217 @@ test_net_gp (Net           *net,
   sp_server_fixture_add_user (net->server, "gp.a", "gp", PASSWORD, PRACTICE_A);
   gp = desk_new (net, "gp.a");
   g_assert_cmpint (sp_store_get_roles (gp->store), ==, SP_ROLE_GP);
+  desk_sync (gp, NULL);
+  g_assert_true (has_row (gp, "patient", p->record.id));
 
-  /* The desk says no before the server is asked... */
-  {
-    g_autoptr(SpPatient) q = sp_test_patient_new ("Gwen", "Price", gwen_nhs);
-    g_assert_false (sp_store_add_patient (gp->store, q, &error));
-    g_assert_error (error, SP_ERROR, SP_ERROR_PERMISSION);
-    g_clear_error (&error);
-  }
-  /* ...and a desk that writes anyway is refused by the server. */
+  /* The GP opens the patient's record: that is audited. */
+  g_assert_true (sp_store_audit (gp->store, "patient", p->record.id, PRACTICE_A, "view", &error));
+  g_assert_no_error (error);
+
+  /* The desk says no to a change before the server is asked... */
+  q = sp_test_patient_new ("Gwen", "Price", gwen_nhs);
+  g_assert_false (sp_store_add_patient (gp->store, q, &error));
+  g_assert_error (error, SP_ERROR, SP_ERROR_PERMISSION);
+  g_clear_error (&error);
+  /* ...and one written around that is not sent at all. */
   sp_store_set_actor (gp->store, "gp.a", SP_ROLE_LINK_WORKER, practices);
-  {
-    g_autoptr(SpPatient) q = sp_test_patient_new ("Gwen", "Price", gwen_nhs);
-    g_assert_true (sp_store_add_patient (gp->store, q, &error));
-    g_assert_no_error (error);
-  }
+  g_assert_true (sp_store_add_patient (gp->store, q, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_store_outbox_count (gp->store), ==, 3);
+
   g_assert_false (sync_now (gp->client, NULL, &counts, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FORBIDDEN);
   g_assert_nonnull (strstr (error->message, "GP"));
-  g_assert_cmpuint (counts.pushed, ==, 0);
-  g_assert_cmpuint (counts.rejected, ==, 2);
+  /* The two audit events (the view, and the creation made here) went. */
+  g_assert_cmpuint (counts.pushed, ==, 2);
+  g_assert_cmpuint (counts.rejected, ==, 1);
   g_assert_cmpint (sp_store_outbox_count (gp->store), ==, 0);
-  g_assert_cmpuint (sp_sync_client_get_n_rejected (gp->client), ==, 2);
+  g_assert_cmpuint (sp_sync_client_get_n_rejected (gp->client), ==, 1);
   g_assert_cmpint (sp_sync_client_get_state (gp->client), ==, SP_SYNC_STATE_ERROR);
-  /* The pull still ran: the GP can read practice A's patients. */
-  g_assert_true (has_row (gp, "patient", p->record.id));
   g_clear_error (&error);
 
-  /* Nothing of it reached the server. */
+  /* The practice's link workers see who looked, and no made-up patient;
+   * the role is the account's, not what the desk wrote. */
   desk_sync (net->a2, NULL);
   g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 1);
+  view_sql = g_strdup_printf ("SELECT count(*) FROM audit_event WHERE user = 'gp.a' AND role = 'gp' "
+                              "AND entity_id = '%s' AND action = 'view' AND rev = 1", p->record.id);
+  g_assert_cmpint (sp_test_query_int (net->a2->store, view_sql, NULL), ==, 1);
+  g_assert_cmpint (sp_test_query_int (net->a2->store, "SELECT count(*) FROM audit_event WHERE user = 'gp.a'", NULL),
+                   ==, 2);
+  g_assert_cmpint (sp_test_query_int (net->a2->store, "SELECT count(*) FROM audit_event WHERE role <> 'gp' "
+                                      "AND user = 'gp.a'", NULL), ==, 0);
+  /* Another practice sees none of it. */
+  desk_sync (net->b1, NULL);
+  g_assert_cmpint (sp_test_query_int (net->b1->store, "SELECT count(*) FROM audit_event WHERE user = 'gp.a'", NULL),
+                   ==, 0);
 
-  /* The next sync has nothing left to be refused. */
+  /* The next sync has nothing left to hold back, and nothing piles up. */
+  g_assert_true (sp_store_audit (gp->store, "patient", p->record.id, PRACTICE_A, "print", &error));
   desk_sync (gp, &counts);
+  g_assert_cmpuint (counts.pushed, ==, 1);
   g_assert_cmpuint (counts.rejected, ==, 0);
+  g_assert_cmpuint (sp_sync_client_get_n_rejected (gp->client), ==, 1);
+  g_assert_cmpint (sp_store_outbox_count (gp->store), ==, 0);
   desk_free (gp);
+}
+
+/* The id GET /v1/health gives. */
+static char *
+health_server_id (Net *net)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strdup_printf ("%s/v1/health", sp_server_fixture_get_url (net->server));
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  node = sp_test_parse_json (g_bytes_get_data (answer, NULL));
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "server_id"));
+}
+
+/* The server's database swapped for a new one at the same address (a
+ * reset, or the wrong file): another server id. Its rows start again from
+ * seq 1, so a desk's old cursor would skip the first of them; the desk
+ * starts again from 0 instead. */
+static void
+test_net_server_reset (Net           *net,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) patients = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_patient_free);
+  g_autoptr(SpSyncAccount) a1 = NULL;
+  g_autoptr(SpSyncAccount) a2 = NULL;
+  g_autofree char *old_id = NULL;
+  g_autofree char *new_id = NULL;
+  g_autofree char *known = NULL;
+  SpSyncCounts counts;
+
+  g_ptr_array_add (patients, add_patient (net->a1, 0, "Adaeze"));
+  desk_sync (net->a1, NULL);
+  desk_sync (net->a2, NULL);
+  old_id = sp_sync_store_get_server_id (net->a2->store);
+  g_assert_nonnull (old_id);
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, 2);
+
+  /* A new database: the practices and accounts made again, the desks
+   * signed in again (same address, user and practices: the cursor stays). */
+  sp_server_fixture_restore (net->server, NULL);
+  new_id = health_server_id (net);
+  g_assert_cmpstr (new_id, !=, old_id);
+  sp_server_fixture_add_practice (net->server, PRACTICE_A, "Riverside Surgery");
+  sp_server_fixture_add_user (net->server, "lw.a1", "link-worker", PASSWORD, PRACTICE_A);
+  sp_server_fixture_add_user (net->server, "lw.a2", "link-worker", PASSWORD, PRACTICE_A);
+  a1 = sign_in (net->a1, sp_server_fixture_get_url (net->server), "lw.a1", PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+  a2 = sign_in (net->a2, sp_server_fixture_get_url (net->server), "lw.a2", PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, 2);
+
+  /* Three new patients on the new server: seqs 1 to 6. */
+  for (guint i = 1; i <= 3; i++)
+    g_ptr_array_add (patients, add_patient (net->a1, i, "Later"));
+  desk_sync (net->a1, NULL);
+
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.restarts, ==, 1);
+  for (guint i = 1; i < patients->len; i++)
+    g_assert_true (has_row (net->a2, "patient", ((SpPatient *) patients->pdata[i])->record.id));
+  known = sp_sync_store_get_server_id (net->a2->store);
+  g_assert_cmpstr (known, ==, new_id);
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, 6);
+
+  /* From then on, an ordinary sync. */
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.restarts, ==, 0);
+}
+
+typedef struct
+{
+  Desk       *desk;
+  const char *patient_id;
+  gboolean    fired;
+} LateEdit;
+
+/* Run in the sync's worker thread between push and pull: the user edits a
+ * record meanwhile, so that change is pending while the pull runs. */
+static void
+edit_after_push (SpSyncStage  stage,
+                 guint        n,
+                 gpointer     user_data)
+{
+  LateEdit *late = user_data;
+
+  if (stage != SP_SYNC_STAGE_PUSHED || late->fired)
+    return;
+  late->fired = TRUE;
+  edit_patient (late->desk, late->patient_id, "01632 969999", NULL);
+}
+
+/* The server restored from an older backup of the same database: the same
+ * id, but its seqs end below a desk's cursor, and what is written after the
+ * restore takes seqs the desk believes it has seen. The desk pulls
+ * everything again, leaving a row with a change of its own pending as it
+ * is. */
+static void
+test_net_server_restored (Net           *net,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) patients = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_patient_free);
+  g_autofree char *backup = g_build_filename (net->dir, "backup.db", NULL);
+  g_autofree char *id_before = NULL;
+  g_autofree char *id_after = NULL;
+  g_autoptr(SpPatient) later = NULL;
+  LateEdit late = { net->a2, NULL, FALSE };
+  SpSyncCounts counts;
+
+  g_ptr_array_add (patients, add_patient (net->a1, 0, "Adaeze"));
+  desk_sync (net->a1, NULL);
+  id_before = health_server_id (net);
+  sp_server_fixture_backup (net->server, backup);
+
+  for (guint i = 1; i <= 2; i++)
+    g_ptr_array_add (patients, add_patient (net->a1, i, "Lost"));
+  desk_sync (net->a1, NULL);
+  desk_sync (net->a2, NULL);
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, 6);
+
+  /* Restored: seqs 1 and 2 only. A new patient then takes 3 and 4. */
+  sp_server_fixture_restore (net->server, backup);
+  id_after = health_server_id (net);
+  g_assert_cmpstr (id_after, ==, id_before);
+  later = add_patient (net->a1, 5, "After");
+  desk_sync (net->a1, &counts);
+  g_assert_cmpuint (counts.restarts, ==, 1);
+
+  /* A2 (cursor 6) would ask for what follows 6 and never see 3 and 4. */
+  late.patient_id = ((SpPatient *) patients->pdata[0])->record.id;
+  sp_sync_client_set_test_hook (net->a2->client, edit_after_push, &late);
+  desk_sync (net->a2, &counts);
+  sp_sync_client_set_test_hook (net->a2->client, NULL, NULL);
+  g_assert_true (late.fired);
+  g_assert_cmpuint (counts.restarts, ==, 1);
+  g_assert_cmpuint (counts.skipped, >=, 1);
+  g_assert_true (has_row (net->a2, "patient", later->record.id));
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, 4);
+  {
+    g_autoptr(SpPatient) kept = get_patient (net->a2, late.patient_id);
+    g_assert_cmpstr (kept->phone, ==, "01632 969999");
+  }
+
+  /* And the edit made meanwhile goes at the next sync, as ever. */
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.restarts, ==, 0);
+  g_assert_cmpuint (counts.pushed, >=, 1);
+  desk_sync (net->a1, NULL);
+  {
+    g_autoptr(SpPatient) there = get_patient (net->a1, late.patient_id);
+    g_assert_cmpstr (there->phone, ==, "01632 969999");
+  }
 }
 
 /* One op the server cannot read at all (a field it does not know) refuses
@@ -1831,6 +2277,9 @@ main (int    argc,
   ADD ("/sync/results/conflict-rejected", test_results_conflict_rejected);
   ADD ("/sync/page/apply", test_page_apply);
   ADD ("/sync/page/other-practice", test_page_other_practice);
+  ADD ("/sync/server-check", test_server_check);
+  ADD ("/sync/batch/hold-back", test_hold_back_unsendable);
+  ADD ("/sync/batch/settle-never-sent", test_settle_never_sent);
   ADD ("/sync/account", test_account_remembered);
   ADD ("/sync/client/unreachable", test_unreachable);
   ADD ("/sync/client/retry", test_retry);
@@ -1848,6 +2297,8 @@ main (int    argc,
   NET ("/sync/net/cursor", test_net_cursor);
   NET ("/sync/net/cancel", test_net_cancel);
   NET ("/sync/net/gp", test_net_gp);
+  NET ("/sync/net/server-reset", test_net_server_reset);
+  NET ("/sync/net/server-restored", test_net_server_restored);
   NET ("/sync/net/bad-op", test_net_bad_op);
   NET ("/sync/net/sessions", test_net_sessions);
   NET ("/sync/net/cli", test_net_cli);

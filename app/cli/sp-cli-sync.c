@@ -188,6 +188,8 @@ print_counts (SpSyncClient       *client,
   guint n_rejected = sp_sync_client_get_n_rejected (client);
   gint64 pending = sp_sync_client_get_pending_changes (client);
 
+  if (counts->restarts > 0)
+    g_print ("%s\n", _("The server had been replaced or restored from a backup, so all its records were fetched again."));
   g_print (_("Changes sent: %u. Records received: %u.\n"), counts->pushed, counts->pulled);
   if (n_conflicts > 0)
     g_print (g_dngettext (GETTEXT_PACKAGE,
@@ -219,6 +221,7 @@ reply_sync_json (SpSyncClient       *client,
   add_int (builder, "pulled", counts->pulled);
   add_int (builder, "new_conflicts", counts->conflicts);
   add_int (builder, "new_rejected", counts->rejected);
+  add_boolean (builder, "fetched_again", counts->restarts > 0);
   add_int (builder, "conflicts", sp_sync_client_get_n_conflicts (client));
   add_int (builder, "rejected", sp_sync_client_get_n_rejected (client));
   add_int (builder, "pending", sp_sync_client_get_pending_changes (client));
@@ -357,6 +360,18 @@ record_label (Cli        *cli,
   return g_strdup_printf ("%s %s", entity, id);
 }
 
+/* "new patient Jane Smith (1a2b3c4d)": what a refused change would have done. */
+static char *
+change_label (const char *op,
+              const char *record)
+{
+  if (g_strcmp0 (op, "create") == 0)
+    return g_strdup_printf (_("new %s"), record);
+  if (g_strcmp0 (op, "delete") == 0)
+    return g_strdup_printf (_("removal of %s"), record);
+  return g_strdup_printf (_("change to %s"), record);
+}
+
 static JsonNode *
 conflict_node (SpConflict *conflict)
 {
@@ -467,10 +482,10 @@ list_conflicts (Cli *cli)
   for (guint i = 0; i < rejected->len; i++)
     {
       SpRejectedChange *change = rejected->pdata[i];
-      g_autofree char *label = record_label (cli, change->entity, change->row_id, NULL);
+      g_autofree char *record = record_label (cli, change->entity, change->row_id, NULL);
+      g_autofree char *label = change_label (change->op, record);
 
-      g_print (_("Refused change %" G_GINT64_FORMAT ": %s of %s\n    %s\n"), change->id, change->op, label,
-               change->reason);
+      g_print (_("Refused change %" G_GINT64_FORMAT ": %s\n    %s\n"), change->id, label, change->reason);
     }
   if (rejected->len > 0)
     g_print ("%s\n", _("Send one again with “signpost-cli conflicts retry ID”, or clear it with "

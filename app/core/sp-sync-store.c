@@ -26,10 +26,132 @@
 #define META_ROLE         "sync.role"
 #define META_PRACTICES    "sync.practices"
 #define META_CURSOR       "sync.cursor"
+#define META_SERVER_ID    "sync.server_id"
 #define META_LAST_SYNCED  "sync.last_synced_at"
 #define META_LAST_ERROR   "sync.last_error"
 
+/* Nesting deeper than this in a server's answer is refused before
+ * json-glib (which recurses) sees it; the server allows the same in
+ * requests (SP_SERVER_JSON_MAX_DEPTH). */
+#define ANSWER_MAX_DEPTH 32
+
 /* ---- Small helpers ------------------------------------------------------- */
+
+typedef enum
+{
+  JSON_TEXT_OK,
+  JSON_TEXT_TOO_DEEP,
+  JSON_TEXT_SEVERAL,
+} JsonTextShape;
+
+/* json-glib parses recursively, so a text of eight million '[' would take
+ * the stack with it; and json-glib 1.6 leaks what it has read when a
+ * second value follows the first ("8{…}"). A scan outside strings finds
+ * both before json-glib sees the text. */
+static JsonTextShape
+json_text_shape (const char *data,
+                 gsize       length,
+                 guint       max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  gboolean in_scalar = FALSE;
+  gboolean seen_value = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (depth == 0)
+        {
+          /* Between values at the top: a value may start only once. */
+          if (g_ascii_isspace (c))
+            {
+              in_scalar = FALSE;
+              continue;
+            }
+          if (in_scalar && (g_ascii_isalnum (c) || c == '.' || c == '+' || c == '-'))
+            continue;
+          if (seen_value)
+            return JSON_TEXT_SEVERAL;
+          seen_value = TRUE;
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '[' || c == '{')
+            depth++;
+          else
+            in_scalar = TRUE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return JSON_TEXT_TOO_DEEP;
+        }
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return JSON_TEXT_OK;
+}
+
+/* Parses an answer from the server: UTF-8 (so an error message quoting it
+ * is readable), one value, bounded nesting, valid JSON; SP_ERROR_INVALID
+ * otherwise, saying which. */
+JsonNode *
+sp_sync_json_parse (const char  *data,
+                    gsize        length,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length > G_MAXSSIZE || !g_utf8_validate_len (data != NULL ? data : "", length, NULL))
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, _("not UTF-8 text"));
+      return NULL;
+    }
+  switch (json_text_shape (data, length, ANSWER_MAX_DEPTH))
+    {
+    case JSON_TEXT_TOO_DEEP:
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID, _("lists or objects nested more than %d deep"),
+                   ANSWER_MAX_DEPTH);
+      return NULL;
+    case JSON_TEXT_SEVERAL:
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, _("more follows the end of its first JSON value"));
+      return NULL;
+    case JSON_TEXT_OK:
+    default:
+      break;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data != NULL ? data : "", (gssize) length, &local_error))
+    {
+      /* json-glib quotes the text it stopped at, maybe part of a character. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, message);
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, _("nothing"));
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}
 
 static JsonNode *
 parse_json (const char *text)
@@ -154,6 +276,10 @@ query_count (SpStore    *store,
   return sqlite3_column_int64 (stmt, 0);
 }
 
+static gint64 local_rev (SpStore            *store,
+                         const SpEntityInfo *info,
+                         const char         *id);
+
 static gboolean
 row_visible (SpStore            *store,
              const SpEntityInfo *info,
@@ -264,7 +390,8 @@ sp_sync_store_remember_account (SpStore             *store,
     return FALSE;
   if ((g_strcmp0 (old_url, server_url) != 0 || g_strcmp0 (old_user, account->username) != 0 ||
        g_strcmp0 (old_practices, practices) != 0) &&
-      !sp_store_set_meta (store, META_CURSOR, "0", error))
+      (!sp_store_set_meta (store, META_CURSOR, "0", error) ||
+       !exec_text (store, "DELETE FROM meta WHERE key = ?1", META_SERVER_ID, NULL, error)))
     goto fail;
   if (!sp_store_set_meta (store, META_SERVER_URL, server_url, error) ||
       !sp_store_set_meta (store, META_USERNAME, account->username, error) ||
@@ -344,6 +471,59 @@ sp_sync_store_get_cursor (SpStore *store)
   if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
     return 0;
   return (gint64) value;
+}
+
+/* The id of the server the cursor belongs to; NULL before the first page
+ * from a server that says. */
+char *
+sp_sync_store_get_server_id (SpStore *store)
+{
+  return sp_store_get_meta (store, META_SERVER_ID);
+}
+
+/* Checks the server a page of changes came from against the one this
+ * desk's cursor belongs to. Another id (a new or reset database), or a
+ * highest seq below the cursor (a database restored from a backup), means
+ * the server may hold rows the cursor has already passed, which this desk
+ * would never see: the cursor goes back to 0 and *@reset says to pull
+ * everything again (rows with changes pending here are still left alone,
+ * sp_sync_store_apply_page). The id is remembered with the cursor, in one
+ * transaction. A NULL @server_id or a negative @max_seq (a server that
+ * does not say) skips that check. */
+gboolean
+sp_sync_store_check_server (SpStore     *store,
+                            const char  *server_id,
+                            gint64       max_seq,
+                            gboolean    *reset,
+                            GError     **error)
+{
+  g_autofree char *known = NULL;
+  gint64 cursor;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (reset != NULL, FALSE);
+
+  known = sp_store_get_meta (store, META_SERVER_ID);
+  cursor = sp_sync_store_get_cursor (store);
+  *reset = cursor > 0 &&
+           ((server_id != NULL && known != NULL && g_strcmp0 (known, server_id) != 0) ||
+            (max_seq >= 0 && cursor > max_seq));
+  if (!*reset && (server_id == NULL || g_strcmp0 (known, server_id) == 0))
+    return TRUE;
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  if ((*reset && !sp_store_set_meta (store, META_CURSOR, "0", error)) ||
+      (server_id != NULL && !sp_store_set_meta (store, META_SERVER_ID, server_id, error)))
+    {
+      sp_store_rollback (store);
+      return FALSE;
+    }
+  if (*reset)
+    g_debug ("The server is not the one the cursor %" G_GINT64_FORMAT " was for (%s, highest seq %" G_GINT64_FORMAT
+             "): pulling everything again", cursor, known != NULL && g_strcmp0 (known, server_id) != 0
+             ? "another id" : "the same id", max_seq);
+  return sp_store_commit (store, error);
 }
 
 char *
@@ -643,6 +823,145 @@ sp_sync_store_count_unsent (SpStore *store)
 {
   g_return_val_if_fail (SP_IS_STORE (store), -1);
   return query_count (store, "SELECT count(*) FROM outbox");
+}
+
+static gboolean record_rejected (SpStore     *store,
+                                 OutboxRow   *row,
+                                 const char  *reason,
+                                 GError     **error);
+
+/* Keeps the changes this account may not send as refused, with the reason,
+ * rather than sending them to be refused: a GP's desk sends only the audit
+ * events that record what the GP looked at (the core lets a GP write
+ * nothing else, so anything else here was written around it). A frozen
+ * batch that held such a change is unfrozen, to go again without it: the
+ * server never recorded it, as it refuses a GP's batch whole when it holds
+ * anything but audit events. *@n_held_back says how many were kept back. */
+gboolean
+sp_sync_store_hold_back_unsendable (SpStore       *store,
+                                    guint         *n_held_back,
+                                    SpSyncCounts  *counts,
+                                    GError       **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outbox_row_free);
+  g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func (g_free);
+  const char *reason = _("A GP account can look records up but cannot change them, so this change was not sent "
+                         "to the server. Only the record of who looked at which records is sent.");
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (n_held_back != NULL, FALSE);
+
+  *n_held_back = 0;
+  if (sp_store_get_roles (store) & (SP_ROLE_LINK_WORKER | SP_ROLE_ADMIN))
+    return TRUE;
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  stmt = sp_store_prepare (store,
+                           "SELECT DISTINCT batch_id FROM outbox WHERE batch_id IS NOT NULL "
+                           "AND NOT (entity = 'audit_event' AND op = 'create')", error);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (batches, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      goto fail;
+    }
+  g_clear_pointer (&stmt, sp_stmt_release);
+
+  stmt = sp_store_prepare (store,
+                           "SELECT " OUTBOX_COLUMNS " FROM outbox "
+                           "WHERE NOT (entity = 'audit_event' AND op = 'create') ORDER BY seq", error);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, outbox_row_from_stmt (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      goto fail;
+    }
+  g_clear_pointer (&stmt, sp_stmt_release);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (!record_rejected (store, rows->pdata[i], reason, error))
+      goto fail;
+  for (guint i = 0; i < batches->len; i++)
+    if (!exec_text (store, "UPDATE outbox SET batch_id = NULL WHERE batch_id = ?1", batches->pdata[i], NULL, error))
+      goto fail;
+  if (!sp_store_commit (store, error))
+    return FALSE;
+
+  *n_held_back = rows->len;
+  if (counts != NULL)
+    counts->rejected += rows->len;
+  return TRUE;
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
+}
+
+/* A record whose creation the server refused, and which has since been
+ * removed here (the duplicate of a patient, merged into the record the
+ * server has), was never on the server: there is nothing to send about
+ * it. Its removal and any other unsent change to it leave the outbox, and
+ * its refused creation leaves the list of refused changes, together; the
+ * audit events that record them still go. */
+gboolean
+sp_sync_store_settle_never_sent (SpStore  *store,
+                                 GError  **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  if (!sp_store_begin (store, error))
+    return FALSE;
+  stmt = sp_store_prepare (store,
+                           "SELECT DISTINCT o.entity, o.row_id FROM outbox o JOIN rejected_change r "
+                           "ON r.entity = o.entity AND r.row_id = o.row_id AND r.op = 'create' "
+                           "WHERE o.op = 'delete' AND o.batch_id IS NULL", error);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      goto fail;
+    }
+  g_clear_pointer (&stmt, sp_stmt_release);
+
+  for (guint i = 0; i < found->len; i += 2)
+    {
+      const char *entity = found->pdata[i];
+      const char *row_id = found->pdata[i + 1];
+      const SpEntityInfo *info = sp_entity_lookup (entity);
+
+      /* A revision from the server: it has the row after all. */
+      if (info == NULL || local_rev (store, info, row_id) != 0)
+        continue;
+      g_debug ("Nothing to send about a %s the server never had", entity);
+      if (!exec_text (store, "DELETE FROM outbox WHERE entity = ?1 AND row_id = ?2 AND batch_id IS NULL",
+                      entity, row_id, error) ||
+          !exec_text (store, "DELETE FROM rejected_change WHERE entity = ?1 AND row_id = ?2", entity, row_id, error))
+        goto fail;
+    }
+  return sp_store_commit (store, error);
+
+fail:
+  sp_store_rollback (store);
+  return FALSE;
 }
 
 static gboolean
@@ -1071,6 +1390,7 @@ sp_sync_page_free (SpSyncPage *page)
   if (page == NULL)
     return;
   g_clear_pointer (&page->changes, g_ptr_array_unref);
+  g_free (page->server_id);
   g_free (page);
 }
 
@@ -1183,27 +1503,30 @@ sp_sync_page_decode (const char  *data,
                      gint64       since,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonNode) node = NULL;
   g_autoptr(SpSyncPage) page = g_new0 (SpSyncPage, 1);
   g_autoptr(GError) local_error = NULL;
   JsonObject *root;
   JsonNode *changes;
   JsonNode *more;
+  JsonNode *server_id;
+  JsonNode *max_seq;
   gint64 seq = since;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (length > G_MAXSSIZE || !json_parser_load_from_data (parser, data ? data : "", (gssize) length, &local_error))
+  node = sp_sync_json_parse (data, length, &local_error);
+  if (node == NULL)
     {
-      bad_page (error, local_error ? local_error->message : _("too long"));
+      bad_page (error, local_error->message);
       return NULL;
     }
-  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       bad_page (error, _("not an object"));
       return NULL;
     }
-  root = json_node_get_object (json_parser_get_root (parser));
+  root = json_node_get_object (node);
   changes = json_object_get_member (root, "changes");
   more = json_object_get_member (root, "more");
   if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) ||
@@ -1214,6 +1537,27 @@ sp_sync_page_decode (const char  *data,
       return NULL;
     }
   page->more = more != NULL && json_node_get_boolean (more);
+
+  /* Both optional: a server before them does not send them. */
+  server_id = json_object_get_member (root, "server_id");
+  if (server_id != NULL)
+    {
+      const char *text = member_string (root, "server_id");
+
+      if (text == NULL || *text == '\0' || strlen (text) > 64)
+        {
+          bad_page (error, _("a server_id that is not a short text"));
+          return NULL;
+        }
+      page->server_id = g_strdup (text);
+    }
+  page->max_seq = -1;
+  max_seq = json_object_get_member (root, "max_seq");
+  if (max_seq != NULL && (!member_int (root, "max_seq", &page->max_seq) || page->max_seq < 0))
+    {
+      bad_page (error, _("a max_seq that is not a whole number from 0 up"));
+      return NULL;
+    }
 
   page->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_change_free);
   for (guint i = 0; i < json_array_get_length (json_node_get_array (changes)); i++)
@@ -1234,6 +1578,12 @@ sp_sync_page_decode (const char  *data,
   if (page->more && page->last_seq <= since)
     {
       bad_page (error, _("more changes promised, but none given"));
+      return NULL;
+    }
+  /* (A cursor past the server's end is for sp_sync_store_check_server.) */
+  if (page->max_seq >= 0 && page->changes->len > 0 && page->max_seq < seq)
+    {
+      bad_page (error, _("max_seq is behind the changes"));
       return NULL;
     }
   return g_steal_pointer (&page);

@@ -44,6 +44,12 @@ gboolean       sp_sync_store_restore_actor    (SpStore             *store);
 
 char          *sp_sync_store_get_server_url   (SpStore             *store);
 gint64         sp_sync_store_get_cursor       (SpStore             *store);
+char          *sp_sync_store_get_server_id    (SpStore             *store);
+gboolean       sp_sync_store_check_server     (SpStore             *store,
+                                               const char          *server_id,
+                                               gint64               max_seq,
+                                               gboolean            *reset,
+                                               GError             **error);
 char          *sp_sync_store_get_last_synced  (SpStore             *store);
 char          *sp_sync_store_get_last_error   (SpStore             *store);
 gboolean       sp_sync_store_set_last_result  (SpStore             *store,
@@ -61,6 +67,7 @@ typedef struct
   guint pulled;     /* server rows written here */
   guint skipped;    /* server rows left alone: a change of mine is pending */
   guint pages;
+  guint restarts;   /* the server was replaced or restored: pulled again from the start */
 } SpSyncCounts;
 
 /* ---- Pushing ------------------------------------------------------------- */
@@ -98,8 +105,18 @@ gboolean     sp_sync_store_reject_op       (SpStore       *store,
                                             SpSyncCounts  *counts,
                                             GError       **error);
 gint64       sp_sync_store_count_unsent    (SpStore       *store);
+gboolean     sp_sync_store_hold_back_unsendable (SpStore       *store,
+                                                 guint         *n_held_back,
+                                                 SpSyncCounts  *counts,
+                                                 GError       **error);
+gboolean     sp_sync_store_settle_never_sent    (SpStore       *store,
+                                                 GError       **error);
 
 /* ---- Pulling ------------------------------------------------------------- */
+
+JsonNode    *sp_sync_json_parse            (const char    *data,
+                                            gsize          length,
+                                            GError       **error);
 
 typedef struct
 {
@@ -113,9 +130,11 @@ typedef struct
 
 typedef struct
 {
-  GPtrArray *changes;  /* SpSyncChange, in seq order */
+  GPtrArray *changes;    /* SpSyncChange, in seq order */
   gint64     last_seq;
   gboolean   more;
+  char      *server_id;  /* the server's identity, or NULL from a server that does not say */
+  gint64     max_seq;    /* the server's highest seq, or -1 when it does not say */
 } SpSyncPage;
 
 void         sp_sync_page_free             (SpSyncPage    *page);

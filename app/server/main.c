@@ -6,6 +6,8 @@
  *   signpost-server --db PATH user passwd NAME
  *   signpost-server --db PATH user disable NAME
  *   signpost-server --db PATH user list
+ *   signpost-server --db PATH server id
+ *   signpost-server --db PATH server new-id
  *
  * Passwords are never taken from the command line or the environment: they
  * are asked for on the terminal with echo off, or read as one line from
@@ -70,6 +72,8 @@ static const char commands_help[] =
      "  user passwd NAME\n"
      "  user disable NAME\n"
      "  user list\n"
+     "  server id\n"
+     "  server new-id      (after restoring a backup: every desk fetches everything again)\n"
      "\n"
      "Passwords are asked for on the terminal, or read as one line from standard input.");
 
@@ -291,6 +295,36 @@ user_list (SpServerBackend  *backend,
 }
 
 static int
+server_id (SpServerBackend  *backend,
+           char            **args)
+{
+  if (g_strv_length (args) != 0)
+    return usage (_("Use: server id"));
+  g_print ("%s\n", sp_server_backend_get_server_id (backend));
+  return EXIT_SUCCESS;
+}
+
+/* After restoring a backup: the restored database would hand out again
+ * seqs that desks have already passed. A new id makes every desk pull
+ * everything again at its next sync. */
+static int
+server_new_id (SpServerBackend  *backend,
+               char            **args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  if (g_strv_length (args) != 0)
+    return usage (_("Use: server new-id"));
+  id = sp_server_backend_renew_server_id (backend, &error);
+  if (id == NULL)
+    return fail (error);
+  g_print (_("The server id is now %s. At their next sync, desks will fetch all their records again. "
+             "A server already running says the old id until it is started again.\n"), id);
+  return EXIT_SUCCESS;
+}
+
+static int
 run_command (SpServerBackend  *backend,
              int               argc,
              char            **argv)
@@ -310,6 +344,13 @@ run_command (SpServerBackend  *backend,
         return user_disable (backend, argv + 3);
       if (g_str_equal (name, "list"))
         return user_list (backend, argv + 3);
+    }
+  if (g_str_equal (group, "server"))
+    {
+      if (g_str_equal (name, "id"))
+        return server_id (backend, argv + 3);
+      if (g_str_equal (name, "new-id"))
+        return server_new_id (backend, argv + 3);
     }
   return usage (_("Unknown command “%s %s”."), group, name);
 }

@@ -270,9 +270,12 @@ sp_server_backend_get_grants (SpServerBackend  *self,
 
 /* ---- Sync ---------------------------------------------------------------- */
 
-/* One page of changes: {"changes": [...], "last_seq": N, "more": bool}.
- * The cursor (last_seq) is the seq of the last change on the page, so it
- * never runs ahead of the data the client has been given. */
+/* One page of changes: {"changes": [...], "last_seq": N, "more": bool,
+ * "server_id": "...", "max_seq": M}. The cursor (last_seq) is the seq of
+ * the last change on the page, so it never runs ahead of the data the
+ * client has been given. server_id and max_seq (the highest seq this
+ * store has handed out, to anyone) let a desk see that the store was
+ * replaced or restored from a backup behind its cursor. */
 JsonObject *
 sp_server_backend_changes (SpServerBackend     *self,
                            const SpServerUser  *user,
@@ -284,13 +287,14 @@ sp_server_backend_changes (SpServerBackend     *self,
   JsonObject *page;
   JsonArray *changes;
   gint64 last_seq = since;
+  gint64 max_seq = 0;
   gboolean more;
 
   g_return_val_if_fail (SP_IS_SERVER_BACKEND (self), NULL);
   g_return_val_if_fail (user != NULL, NULL);
 
   limit = CLAMP (limit, 1, SP_SERVER_CHANGES_MAX_LIMIT);
-  rows = IFACE (self)->changes_since (self, user, MAX (since, 0), limit + 1, error);
+  rows = IFACE (self)->changes_since (self, user, MAX (since, 0), limit + 1, &max_seq, error);
   if (rows == NULL)
     return NULL;
 
@@ -311,6 +315,8 @@ sp_server_backend_changes (SpServerBackend     *self,
   json_object_set_array_member (page, "changes", changes);
   json_object_set_int_member (page, "last_seq", last_seq);
   json_object_set_boolean_member (page, "more", more);
+  json_object_set_string_member (page, "server_id", IFACE (self)->get_server_id (self));
+  json_object_set_int_member (page, "max_seq", max_seq);
   return page;
 }
 
@@ -324,7 +330,10 @@ sp_server_backend_apply_batch (SpServerBackend     *self,
   g_return_val_if_fail (SP_IS_SERVER_BACKEND (self), NULL);
   g_return_val_if_fail (user != NULL && batch != NULL, NULL);
 
-  if (user->role == SP_SERVER_ROLE_GP)
+  /* A GP reads; what a GP's desk sends is the audit trail of that reading
+   * (audit events, created, never changed). Anything else refuses the
+   * whole batch, before any of it is applied or its id recorded. */
+  if (user->role == SP_SERVER_ROLE_GP && !sp_server_batch_is_audit_only (batch))
     {
       g_set_error_literal (error, SP_SERVER_ERROR, SP_SERVER_ERROR_FORBIDDEN,
                            _("A GP account can look records up but cannot change them."));
@@ -348,7 +357,29 @@ sp_server_backend_health (SpServerBackend  *self,
   return IFACE (self)->health (self, error);
 }
 
+/* The store's identity: a UUID made with it, kept for its life, and so
+ * carried by a backup of it. */
+const char *
+sp_server_backend_get_server_id (SpServerBackend *self)
+{
+  g_return_val_if_fail (SP_IS_SERVER_BACKEND (self), NULL);
+
+  return IFACE (self)->get_server_id (self);
+}
+
 /* ---- Administration ------------------------------------------------------ */
+
+/* A new id for the store, so that every desk pulls everything again: for a
+ * store restored from a backup, whose seqs may be handed out a second time
+ * (see docs/sync-protocol.md). */
+char *
+sp_server_backend_renew_server_id (SpServerBackend  *self,
+                                   GError          **error)
+{
+  g_return_val_if_fail (SP_IS_SERVER_BACKEND (self), NULL);
+
+  return IFACE (self)->renew_server_id (self, error);
+}
 
 gboolean
 sp_server_backend_add_practice (SpServerBackend  *self,

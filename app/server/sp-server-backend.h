@@ -104,15 +104,20 @@ struct _SpServerBackendInterface
 
   /* Sync. changes_since returns up to @limit change entries
    * ({entity, id, rev, seq, deleted, data}) after @since, in seq order:
-   * the catalogue and the rows of @user's granted practices only.
-   * apply_batch applies the ops in order, each decided by
+   * the catalogue and the rows of @user's granted practices only; and in
+   * *@max_seq the highest seq handed out so far (to any row), read in the
+   * same snapshot. apply_batch applies the ops in order, each decided by
    * sp_server_decide(), and stores the answer with them in one
    * transaction; a batch id seen before is answered from that record,
-   * applying nothing. It returns the answer's JSON text. */
+   * applying nothing. A write that a unique key refuses (a patient's NHS
+   * number in a practice) is that op's `rejected` result with code
+   * `duplicate` (sp_server_result_duplicate()), never a failed batch. It
+   * returns the answer's JSON text. */
   GPtrArray    *(*changes_since)   (SpServerBackend     *self,
                                     const SpServerUser  *user,
                                     gint64               since,
                                     guint                limit,
+                                    gint64              *max_seq,
                                     GError             **error);
   char         *(*apply_batch)     (SpServerBackend     *self,
                                     const SpServerUser  *user,
@@ -120,6 +125,14 @@ struct _SpServerBackendInterface
                                     SpServerBatch       *batch,
                                     GError             **error);
   gboolean      (*health)          (SpServerBackend     *self,
+                                    GError             **error);
+  /* A random UUID made when the store was created, the same for its life
+   * (and in any backup of it): a new one tells desks it is another store.
+   * renew_server_id stores a new one, for after a restore from a backup,
+   * and returns it; a server already running goes on saying the old one
+   * until it is started again. */
+  const char   *(*get_server_id)   (SpServerBackend     *self);
+  char         *(*renew_server_id) (SpServerBackend     *self,
                                     GError             **error);
 
   /* Administration. Changing a password or disabling a user ends all of
@@ -171,6 +184,9 @@ char            *sp_server_backend_apply_batch  (SpServerBackend            *sel
                                                  GError                    **error);
 gboolean         sp_server_backend_health       (SpServerBackend            *self,
                                                  GError                    **error);
+const char      *sp_server_backend_get_server_id   (SpServerBackend          *self);
+char            *sp_server_backend_renew_server_id (SpServerBackend          *self,
+                                                    GError                  **error);
 
 gboolean         sp_server_backend_add_practice (SpServerBackend            *self,
                                                  const char                 *ods,

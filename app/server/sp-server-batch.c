@@ -16,15 +16,26 @@
 
 /* ---- JSON in ------------------------------------------------------------- */
 
-/* json-glib parses recursively; a body of eight million '[' would take the
- * stack with it. Count nesting outside strings first. */
-static gboolean
-json_depth_ok (const char *data,
-               gsize       length,
-               guint       max_depth)
+typedef enum
+{
+  JSON_TEXT_OK,
+  JSON_TEXT_TOO_DEEP,
+  JSON_TEXT_SEVERAL,
+} JsonTextShape;
+
+/* json-glib parses recursively, so a text of eight million '[' would take
+ * the stack with it; and json-glib 1.6 leaks what it has read when a
+ * second value follows the first ("8{…}"). A scan outside strings finds
+ * both before json-glib sees the text. */
+static JsonTextShape
+json_text_shape (const char *data,
+                 gsize       length,
+                 guint       max_depth)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
+  gboolean in_scalar = FALSE;
+  gboolean seen_value = FALSE;
 
   for (gsize i = 0; i < length; i++)
     {
@@ -38,21 +49,42 @@ json_depth_ok (const char *data,
             in_string = FALSE;
           continue;
         }
+      if (depth == 0)
+        {
+          /* Between values at the top: a value may start only once. */
+          if (g_ascii_isspace (c))
+            {
+              in_scalar = FALSE;
+              continue;
+            }
+          if (in_scalar && (g_ascii_isalnum (c) || c == '.' || c == '+' || c == '-'))
+            continue;
+          if (seen_value)
+            return JSON_TEXT_SEVERAL;
+          seen_value = TRUE;
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '[' || c == '{')
+            depth++;
+          else
+            in_scalar = TRUE;
+          continue;
+        }
       if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
         {
           if (++depth > max_depth)
-            return FALSE;
+            return JSON_TEXT_TOO_DEEP;
         }
-      else if ((c == ']' || c == '}') && depth > 0)
+      else if (c == ']' || c == '}')
         depth--;
     }
-  return TRUE;
+  return JSON_TEXT_OK;
 }
 
-/* Parses a request body: UTF-8, bounded nesting, valid JSON. Every failure
- * is SP_SERVER_ERROR_MALFORMED_JSON. */
+/* Parses a request body: UTF-8, one value, bounded nesting, valid JSON.
+ * Every failure is SP_SERVER_ERROR_MALFORMED_JSON. */
 JsonNode *
 sp_server_json_parse (const char  *data,
                       gsize        length,
@@ -74,19 +106,31 @@ sp_server_json_parse (const char  *data,
                            _("The request is not valid UTF-8 text."));
       return NULL;
     }
-  if (!json_depth_ok (data, length, SP_SERVER_JSON_MAX_DEPTH))
+  switch (json_text_shape (data, length, SP_SERVER_JSON_MAX_DEPTH))
     {
+    case JSON_TEXT_TOO_DEEP:
       g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON,
                    _("The request nests lists or objects more than %d deep."),
                    SP_SERVER_JSON_MAX_DEPTH);
       return NULL;
+    case JSON_TEXT_SEVERAL:
+      g_set_error_literal (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON,
+                           _("The request is not valid JSON: more follows the end of its first value."));
+      return NULL;
+    case JSON_TEXT_OK:
+    default:
+      break;
     }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
+      /* json-glib quotes the text it stopped at, maybe part of a character;
+       * the answer must be UTF-8 all the same. */
+      g_autofree char *detail = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON,
-                   _("The request is not valid JSON: %s"), local_error->message);
+                   _("The request is not valid JSON: %s"), detail);
       return NULL;
     }
   root = json_parser_steal_root (parser);
@@ -403,6 +447,28 @@ sp_server_batch_decode (const char  *data,
   return g_steal_pointer (&batch);
 }
 
+/* The one kind of op a GP may send: the creation of an audit event, the
+ * record that someone looked at a patient's records. */
+gboolean
+sp_server_op_is_audit (const SpServerOp *op)
+{
+  g_return_val_if_fail (op != NULL, FALSE);
+
+  return op->kind == SP_SERVER_OP_CREATE && op->info == &sp_entity_audit_event;
+}
+
+/* TRUE when every op of @batch (none, too) is the creation of an audit event. */
+gboolean
+sp_server_batch_is_audit_only (const SpServerBatch *batch)
+{
+  g_return_val_if_fail (batch != NULL, FALSE);
+
+  for (guint i = 0; i < batch->ops->len; i++)
+    if (!sp_server_op_is_audit (g_ptr_array_index (batch->ops, i)))
+      return FALSE;
+  return TRUE;
+}
+
 /* ---- Deciding an op ------------------------------------------------------ */
 
 /* A record in the exact form sp_record_to_json makes. */
@@ -482,14 +548,33 @@ is_header_field (const char *name)
   return g_str_equal (name, "id") || g_str_equal (name, "practice") || is_server_field (name);
 }
 
+/* What a create sets. An audit event says who acted, and that is the
+ * signed-in account, whatever the body says: the server fills in its user
+ * and role from the token. */
+static JsonObject *
+create_fields (const SpServerOp   *op,
+               const SpServerUser *user)
+{
+  JsonObject *changed;
+
+  if (op->info != &sp_entity_audit_event)
+    return json_object_ref (op->changed);
+  changed = object_copy (op->changed);
+  json_object_set_string_member (changed, "user", user->username);
+  json_object_set_string_member (changed, "role", sp_server_role_to_string (user->role));
+  return changed;
+}
+
 static void
-decide_create (const SpServerOp  *op,
-               const char        *practice,
-               JsonObject        *stored,
-               SpServerDecision  *decision)
+decide_create (const SpServerOp    *op,
+               const SpServerUser  *user,
+               const char          *practice,
+               JsonObject          *stored,
+               SpServerDecision    *decision)
 {
   g_autoptr(JsonObject) input = NULL;
-  g_autoptr(GList) members = json_object_get_members (op->changed);
+  g_autoptr(JsonObject) changed = create_fields (op, user);
+  g_autoptr(GList) members = json_object_get_members (changed);
   g_autoptr(GError) error = NULL;
 
   if (stored != NULL)
@@ -499,7 +584,7 @@ decide_create (const SpServerOp  *op,
       g_autoptr(GPtrArray) differ = g_ptr_array_new_with_free_func (g_free);
 
       for (GList *l = members; l != NULL; l = l->next)
-        if (!is_header_field (l->data) && !member_equal (op->changed, stored, l->data))
+        if (!is_header_field (l->data) && !member_equal (changed, stored, l->data))
           g_ptr_array_add (differ, g_strdup (l->data));
 
       if (differ->len == 0)
@@ -522,7 +607,7 @@ decide_create (const SpServerOp  *op,
   for (GList *l = members; l != NULL; l = l->next)
     if (!is_header_field (l->data))
       json_object_set_member (input, l->data,
-                              json_node_copy (json_object_get_member (op->changed, l->data)));
+                              json_node_copy (json_object_get_member (changed, l->data)));
   json_object_set_string_member (input, "id", op->id);
   if (practice != NULL)
     json_object_set_string_member (input, "practice", practice);
@@ -639,7 +724,7 @@ sp_server_decide (const SpServerOp   *op,
 
   memset (decision, 0, sizeof *decision);
 
-  if (user->role == SP_SERVER_ROLE_GP)
+  if (user->role == SP_SERVER_ROLE_GP && !sp_server_op_is_audit (op))
     {
       reject (decision, SP_SERVER_ERROR_FORBIDDEN,
               _("A GP account can look records up but cannot change them."));
@@ -705,7 +790,7 @@ sp_server_decide (const SpServerOp   *op,
   switch (op->kind)
     {
     case SP_SERVER_OP_CREATE:
-      decide_create (op, practice, stored, decision);
+      decide_create (op, user, practice, stored, decision);
       break;
     case SP_SERVER_OP_UPDATE:
       decide_update (op, stored, decision);
@@ -757,6 +842,25 @@ sp_server_result_conflict (const SpServerOp *op,
   json_object_set_array_member (result, "fields", array);
   json_object_set_object_member (result, "server_row", json_object_ref (server_row));
   return result;
+}
+
+/* Refused because a unique key is taken. The one such key today is a
+ * patient's NHS number within a practice: two desks registered the same
+ * person before either synced. The reason names the record that holds it,
+ * so the link worker can find both and merge them. */
+JsonObject *
+sp_server_result_duplicate (const SpServerOp *op,
+                            const char       *existing_id)
+{
+  g_autofree char *reason = NULL;
+
+  if (op->info == &sp_entity_patient)
+    reason = g_strdup_printf (_("A patient with this NHS number is already recorded in this practice (record %s). "
+                                "Merge the two records on one desk."), existing_id);
+  else
+    reason = g_strdup_printf (_("A %s record with the same details is already recorded (record %s)."),
+                              op->info->name, existing_id);
+  return sp_server_result_rejected (op, SP_SERVER_ERROR_DUPLICATE, reason);
 }
 
 JsonObject *

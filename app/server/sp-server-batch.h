@@ -72,6 +72,8 @@ SpServerBatch *sp_server_batch_decode      (const char          *data,
                                             char               **bad_op_id,
                                             GError             **error);
 void           sp_server_batch_free        (SpServerBatch       *batch);
+gboolean       sp_server_op_is_audit       (const SpServerOp    *op);
+gboolean       sp_server_batch_is_audit_only (const SpServerBatch  *batch);
 
 void           sp_server_decide            (const SpServerOp    *op,
                                             const SpServerUser  *user,
@@ -92,6 +94,8 @@ JsonObject    *sp_server_result_conflict   (const SpServerOp    *op,
 JsonObject    *sp_server_result_rejected   (const SpServerOp    *op,
                                             SpServerError        code,
                                             const char          *reason);
+JsonObject    *sp_server_result_duplicate  (const SpServerOp    *op,
+                                            const char          *existing_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpServerBatch, sp_server_batch_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SpServerDecision, sp_server_decision_clear)

@@ -36,6 +36,15 @@ sp_server_db_set_error (SpServerDb  *db,
 {
   const char *detail = db != NULL && db->handle != NULL ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc);
 
+  /* A unique index said no: the caller can tell the user which record
+   * holds the key (see apply_op in sp-server-sqlite.c). */
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error_literal (error, SP_SERVER_ERROR, SP_SERVER_ERROR_DUPLICATE,
+                           _("A record with the same details is already stored."));
+      return;
+    }
+
   switch (rc & 0xff)
     {
     case SQLITE_BUSY:

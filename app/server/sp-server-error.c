@@ -35,6 +35,8 @@ sp_server_error_code (SpServerError code)
       return "too_large";
     case SP_SERVER_ERROR_LOCKED_OUT:
       return "locked_out";
+    case SP_SERVER_ERROR_DUPLICATE:
+      return "duplicate";
     case SP_SERVER_ERROR_FAILED:
     default:
       return "server_error";
@@ -65,6 +67,8 @@ sp_server_error_status (SpServerError code)
       return 413;
     case SP_SERVER_ERROR_LOCKED_OUT:
       return 429;
+    case SP_SERVER_ERROR_DUPLICATE:
+      return 409;
     case SP_SERVER_ERROR_FAILED:
     default:
       return 500;

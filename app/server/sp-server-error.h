@@ -27,6 +27,7 @@ typedef enum
   SP_SERVER_ERROR_TOO_LARGE,        /* 413 */
   SP_SERVER_ERROR_LOCKED_OUT,       /* 429, with retry_after */
   SP_SERVER_ERROR_EXISTS,           /* an admin command: the name is taken */
+  SP_SERVER_ERROR_DUPLICATE,        /* a unique key is taken; only ever in an op's result */
 } SpServerError;
 
 GQuark      sp_server_error_quark  (void);

@@ -12,6 +12,11 @@
  * seq is assigned inside the writing transaction — a reader can never see
  * seq N+1 before seq N has committed (see sp-server-backend.h).
  *
+ * `server_info` holds the store's identity, a UUID made with the file.
+ * Patients have the desk's unique key, one live record per NHS number in a
+ * practice, as a partial unique index; a write it refuses is answered as a
+ * `duplicate` rejection of that op.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "signpost-server"
@@ -24,11 +29,15 @@
 #include "sp-validate.h"
 #include "sp-server-db.h"
 #include "sp-server-error.h"
+#include "sp-server-log.h"
 #include "sp-server-sqlite.h"
 
 /* "SPSV": marks a SQLite file as a Signpost server's. */
 #define SERVER_APPLICATION_ID 0x53505356
-#define SERVER_SCHEMA_VERSION 1
+/* 2: server_info (the server id) and the patients' unique NHS number. An
+ * older signpost-server refuses to open it: its INSERT OR REPLACE would
+ * have deleted a patient on a clash. */
+#define SERVER_SCHEMA_VERSION 2
 #define BATCH_KEEP_SECONDS (90 * 24 * 60 * 60)
 #define LOGIN_FAILURE_KEEP_SECONDS (24 * 60 * 60)
 
@@ -52,6 +61,7 @@ struct _SpServerSqlite
   GMutex       lock;
   SpServerDb  *db;
   GHashTable  *tables;  /* const SpEntityInfo * → EntityTable */
+  char        *server_id;
 };
 
 static void sp_server_sqlite_backend_init (SpServerBackendInterface *iface);
@@ -85,7 +95,31 @@ static const char schema_sql[] =
   "  response TEXT NOT NULL, created_at INTEGER NOT NULL);"
   "CREATE TABLE changes ("
   "  seq INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
-  "  row_id TEXT NOT NULL, practice TEXT, UNIQUE (entity, row_id));";
+  "  row_id TEXT NOT NULL, practice TEXT, UNIQUE (entity, row_id));"
+  "CREATE TABLE server_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* What version 1 lacks; the patients' index comes with the entity tables. */
+static const char upgrade_2_sql[] =
+  "CREATE TABLE IF NOT EXISTS server_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* Unique keys beyond the id, as on a desk (sp-schema-1.sql), and how to
+ * find the record that holds a key a write was refused for. */
+typedef struct
+{
+  const SpEntityInfo *info;
+  const char         *index_sql;
+  const char         *holder_sql;  /* ?1.. the key columns of the refused row, then its id */
+  const char         *columns[3];
+} UniqueKey;
+
+static const UniqueKey unique_keys[] = {
+  {
+    &sp_entity_patient,
+    "CREATE UNIQUE INDEX IF NOT EXISTS patient_nhs_number ON patient (practice, nhs_number) WHERE deleted = 0",
+    "SELECT id FROM patient WHERE practice = ?1 AND nhs_number = ?2 AND deleted = 0 AND id <> ?3 LIMIT 1",
+    { "practice", "nhs_number", NULL },
+  },
+};
 
 /* ---- Tables -------------------------------------------------------------- */
 
@@ -124,6 +158,7 @@ entity_table_new (const SpEntityInfo *info)
   EntityTable *table = g_new0 (EntityTable, 1);
   g_autoptr(GString) names = g_string_new (NULL);
   g_autoptr(GString) params = g_string_new (NULL);
+  g_autoptr(GString) updates = g_string_new (NULL);
 
   table->info = info;
   table->columns = g_ptr_array_new ();
@@ -138,13 +173,18 @@ entity_table_new (const SpEntityInfo *info)
 
       g_string_append_printf (names, "\"%s\", ", c->name);
       g_string_append_printf (params, "?%u, ", i + 1);
+      if (i > 0)
+        g_string_append_printf (updates, "\"%s\" = excluded.\"%s\", ", c->name, c->name);
     }
   g_string_append (names, "seq");
   g_string_append_printf (params, "?%u", table->columns->len + 1);
+  g_string_append (updates, "seq = excluded.seq");
 
   table->select_sql = g_strdup_printf ("SELECT %s FROM \"%s\" WHERE id = ?1", names->str, info->table);
-  table->write_sql = g_strdup_printf ("INSERT OR REPLACE INTO \"%s\" (%s) VALUES (%s)",
-                                      info->table, names->str, params->str);
+  /* Not INSERT OR REPLACE: that would settle a clash on another unique key
+   * by deleting the row that holds it. */
+  table->write_sql = g_strdup_printf ("INSERT INTO \"%s\" (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s",
+                                      info->table, names->str, params->str, updates->str);
   return table;
 }
 
@@ -204,6 +244,76 @@ ensure_entity_table (SpServerSqlite  *self,
   return TRUE;
 }
 
+/* The unique indexes, made at every open (IF NOT EXISTS). A database that
+ * an earlier version let collect two live patients with one NHS number in
+ * a practice cannot have the index yet: it still opens, the operator is
+ * told, and the index is made at the first open after the desks have
+ * merged them (removing one makes it a tombstone, which the index skips). */
+static gboolean
+ensure_unique_keys (SpServerSqlite  *self,
+                    GError         **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (unique_keys); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *count = NULL;
+      g_autofree char *count_sql = NULL;
+      gint64 n;
+
+      if (sp_server_db_exec (self->db, unique_keys[i].index_sql, &local_error))
+        continue;
+      if (!g_error_matches (local_error, SP_SERVER_ERROR, SP_SERVER_ERROR_DUPLICATE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      count_sql = g_strdup_printf ("SELECT count(*) FROM (SELECT 1 FROM \"%s\" WHERE deleted = 0 "
+                                   "GROUP BY %s, %s HAVING count(*) > 1)",
+                                   unique_keys[i].info->table, unique_keys[i].columns[0], unique_keys[i].columns[1]);
+      n = sp_server_db_query_int (self->db, count_sql, error);
+      if (n < 0)
+        return FALSE;
+      count = g_strdup_printf ("%s:%" G_GINT64_FORMAT, unique_keys[i].info->name, n);
+      sp_server_log_event ("duplicates_unguarded", NULL, count);
+    }
+  return TRUE;
+}
+
+/* Reads the store's id, making it the first time. */
+static gboolean
+ensure_server_id (SpServerSqlite  *self,
+                  GError         **error)
+{
+  g_autoptr(SpServerStmt) add = NULL;
+  g_autoptr(SpServerStmt) read = NULL;
+  g_autofree char *fresh = sp_uuid_new ();
+  int rc;
+
+  add = sp_server_db_prepare (self->db, "INSERT OR IGNORE INTO server_info (key, value) VALUES ('server_id', ?1)",
+                              error);
+  if (add == NULL)
+    return FALSE;
+  sqlite3_bind_text (add, 1, fresh, -1, SQLITE_TRANSIENT);
+  if (!sp_server_db_step_done (self->db, add, error))
+    return FALSE;
+
+  read = sp_server_db_prepare (self->db, "SELECT value FROM server_info WHERE key = 'server_id'", error);
+  if (read == NULL)
+    return FALSE;
+  rc = sp_server_db_step (self->db, read, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error_literal (error, SP_SERVER_ERROR, SP_SERVER_ERROR_FAILED,
+                           _("The server database has no server id."));
+      return FALSE;
+    }
+  g_free (self->server_id);
+  self->server_id = g_strdup ((const char *) sqlite3_column_text (read, 0));
+  return TRUE;
+}
+
 static gboolean
 prepare_schema (SpServerSqlite  *self,
                 GError         **error)
@@ -246,6 +356,14 @@ prepare_schema (SpServerSqlite  *self,
                            _("This server database was made by a newer signpost-server; run that version."));
       goto fail;
     }
+  else if (version < SERVER_SCHEMA_VERSION)
+    {
+      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", SERVER_SCHEMA_VERSION);
+
+      if (!sp_server_db_exec (self->db, upgrade_2_sql, error) ||
+          !sp_server_db_exec (self->db, set_version, error))
+        goto fail;
+    }
 
   for (guint i = 0; i < n_entities; i++)
     {
@@ -255,6 +373,8 @@ prepare_schema (SpServerSqlite  *self,
       if (!ensure_entity_table (self, table, error))
         goto fail;
     }
+  if (!ensure_unique_keys (self, error) || !ensure_server_id (self, error))
+    goto fail;
 
   /* Answers to batches kept long enough for any retry; older ones go. */
   purge = g_strdup_printf ("DELETE FROM batches WHERE created_at < %" G_GINT64_FORMAT,
@@ -706,6 +826,7 @@ sqlite_changes_since (SpServerBackend     *backend,
                       const SpServerUser  *user,
                       gint64               since,
                       guint                limit,
+                      gint64              *max_seq,
                       GError             **error)
 {
   SpServerSqlite *self = SP_SERVER_SQLITE (backend);
@@ -716,9 +837,15 @@ sqlite_changes_since (SpServerBackend     *backend,
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   int rc;
 
-  /* One read transaction: the page is one snapshot. */
+  /* One read transaction: the page and max_seq are one snapshot. */
   if (!sp_server_db_begin (self->db, FALSE, error))
     return NULL;
+
+  /* A row's entry is replaced at each write, never dropped, so the highest
+   * entry is the highest seq handed out. */
+  *max_seq = sp_server_db_query_int (self->db, "SELECT coalesce (max (seq), 0) FROM changes", error);
+  if (*max_seq < 0)
+    goto fail;
 
   /* The catalogue and the rows of practices granted now — grants are
    * read here, not trusted from the session. */
@@ -808,6 +935,39 @@ find_batch (SpServerSqlite      *self,
   return TRUE;
 }
 
+/* The id of the live row that holds the unique key @row was refused for. */
+static char *
+find_key_holder (SpServerSqlite      *self,
+                 const SpEntityInfo  *info,
+                 JsonObject          *row,
+                 GError             **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (unique_keys); i++)
+    {
+      g_autoptr(SpServerStmt) stmt = NULL;
+      guint n = 0;
+      int rc;
+
+      if (unique_keys[i].info != info)
+        continue;
+      stmt = sp_server_db_prepare (self->db, unique_keys[i].holder_sql, error);
+      if (stmt == NULL)
+        return NULL;
+      for (; unique_keys[i].columns[n] != NULL; n++)
+        sqlite3_bind_text (stmt, (int) n + 1, json_object_get_string_member (row, unique_keys[i].columns[n]),
+                           -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, (int) n + 1, json_object_get_string_member (row, "id"), -1, SQLITE_TRANSIENT);
+      rc = sp_server_db_step (self->db, stmt, error);
+      if (rc < 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    }
+  g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_FAILED,
+               _("A %s record was refused for a clash that cannot be found."), info->name);
+  return NULL;
+}
+
 static gboolean
 apply_op (SpServerSqlite      *self,
           const SpServerUser  *user,
@@ -838,9 +998,30 @@ apply_op (SpServerSqlite      *self,
       json_object_set_int_member (decision.row, "rev", rev);
       json_object_set_string_member (decision.row, "updated_at", now);
       json_object_set_string_member (decision.row, "updated_by", user->username);
+      /* In a savepoint: a write a unique key refuses takes its seq back
+       * with it, and the batch goes on. */
+      if (!sp_server_db_exec (self->db, "SAVEPOINT op", error))
+        return FALSE;
       seq = next_seq (self, op->info->name, op->id,
                       json_object_get_string_member (decision.row, "practice"), error);
-      if (seq < 0 || !write_row (self, op->info, decision.row, seq, error))
+      if (seq >= 0 && !write_row (self, op->info, decision.row, seq, &local_error))
+        {
+          g_autofree char *holder = NULL;
+
+          sp_server_db_exec (self->db, "ROLLBACK TO op", NULL);
+          sp_server_db_exec (self->db, "RELEASE op", NULL);
+          if (!g_error_matches (local_error, SP_SERVER_ERROR, SP_SERVER_ERROR_DUPLICATE))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          holder = find_key_holder (self, op->info, decision.row, error);
+          if (holder == NULL)
+            return FALSE;
+          json_array_add_object_element (results, sp_server_result_duplicate (op, holder));
+          break;
+        }
+      if (seq < 0 || !sp_server_db_exec (self->db, "RELEASE op", error))
         return FALSE;
       json_array_add_object_element (results, sp_server_result_applied (op, rev, seq));
       break;
@@ -923,6 +1104,31 @@ sqlite_apply_batch (SpServerBackend     *backend,
 fail:
   sp_server_db_rollback (self->db);
   return NULL;
+}
+
+static const char *
+sqlite_get_server_id (SpServerBackend *backend)
+{
+  /* Read once at open and never changed: no lock needed. */
+  return SP_SERVER_SQLITE (backend)->server_id;
+}
+
+static char *
+sqlite_renew_server_id (SpServerBackend  *backend,
+                        GError          **error)
+{
+  SpServerSqlite *self = SP_SERVER_SQLITE (backend);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
+  g_autoptr(SpServerStmt) stmt = NULL;
+  g_autofree char *fresh = sp_uuid_new ();
+
+  stmt = sp_server_db_prepare (self->db, "UPDATE server_info SET value = ?1 WHERE key = 'server_id'", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, fresh, -1, SQLITE_TRANSIENT);
+  if (!sp_server_db_step_done (self->db, stmt, error))
+    return NULL;
+  return g_steal_pointer (&fresh);
 }
 
 static gboolean
@@ -1172,6 +1378,7 @@ sp_server_sqlite_finalize (GObject *object)
 
   g_clear_pointer (&self->db, sp_server_db_close);
   g_clear_pointer (&self->tables, g_hash_table_unref);
+  g_free (self->server_id);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sp_server_sqlite_parent_class)->finalize (object);
@@ -1202,6 +1409,8 @@ sp_server_sqlite_backend_init (SpServerBackendInterface *iface)
   iface->changes_since = sqlite_changes_since;
   iface->apply_batch = sqlite_apply_batch;
   iface->health = sqlite_health;
+  iface->get_server_id = sqlite_get_server_id;
+  iface->renew_server_id = sqlite_renew_server_id;
   iface->add_practice = sqlite_add_practice;
   iface->add_user = sqlite_add_user;
   iface->set_password = sqlite_set_password;

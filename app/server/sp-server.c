@@ -237,6 +237,7 @@ run_health (Job *job)
   json_object_set_string_member (answer, "status", "ok");
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   json_object_set_int_member (answer, "protocol", SP_SERVER_PROTOCOL_VERSION);
+  json_object_set_string_member (answer, "server_id", sp_server_backend_get_server_id (job->server->backend));
   job->status = SOUP_STATUS_OK;
   job->response = object_to_text (answer);
 }
@@ -335,13 +336,8 @@ run_batch (Job *job)
 
   if (!authenticate (job, &user))
     return;
-  /* A GP is refused before the body is even looked at. */
-  if (user->role == SP_SERVER_ROLE_GP)
-    {
-      g_set_error_literal (&job->error, SP_SERVER_ERROR, SP_SERVER_ERROR_FORBIDDEN,
-                           _("A GP account can look records up but cannot change them."));
-      return;
-    }
+  /* Decoded first for every role: what a GP may send (audit events only)
+   * is decided on the ops, by the backend. */
   batch = sp_server_batch_decode (data, length, &job->bad_op_id, &job->error);
   if (batch == NULL)
     return;

@@ -236,17 +236,17 @@ message_new (const char  *method,
   return msg;
 }
 
+/* A server's answer as JSON, or NULL: read as a page is (UTF-8, one
+ * value, bounded nesting), since a server can send anything. */
 static JsonNode *
 parse_bytes (GBytes *bytes)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   gsize length = 0;
   const char *data = bytes ? g_bytes_get_data (bytes, &length) : NULL;
 
-  if (data == NULL || length > G_MAXSSIZE || !json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
-      json_parser_get_root (parser) == NULL)
+  if (data == NULL)
     return NULL;
-  return json_node_ref (json_parser_get_root (parser));
+  return sp_sync_json_parse (data, length, NULL);
 }
 
 /* The "error" of a 4xx/5xx answer: its code and its plain-words message. */
@@ -479,9 +479,30 @@ push (SyncJob       *job,
       GCancellable  *cancellable,
       GError       **error)
 {
-  gint64 unsent = sp_sync_store_count_unsent (store);
+  gint64 unsent;
+  guint max_rounds;
+  guint held_back = 0;
+
+  /* What need not or may not be sent is settled here first: a GP's desk
+   * sends only its audit events (the rest is kept as refused, as the
+   * server would refuse it), and a record the server never had, since
+   * removed here, needs nothing sent. */
+  if (!sp_sync_store_hold_back_unsendable (store, &held_back, &job->counts, error) ||
+      !sp_sync_store_settle_never_sent (store, error))
+    return FALSE;
+  if (held_back > 0)
+    g_set_error (&job->forbidden, SP_SYNC_ERROR, SP_SYNC_ERROR_FORBIDDEN,
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "%u change was not sent: a GP account can look records up but cannot change them. "
+                              "It is kept in the list of refused changes.",
+                              "%u changes were not sent: a GP account can look records up but cannot change them. "
+                              "They are kept in the list of refused changes.",
+                              held_back),
+                 held_back);
+
+  unsent = sp_sync_store_count_unsent (store);
   /* Changes made while the sync runs go too, but a sync always ends. */
-  guint max_rounds = (guint) (MAX (unsent, 0) / job->batch_size) + 3;
+  max_rounds = (guint) (MAX (unsent, 0) / job->batch_size) + 3;
 
   for (guint round = 1; round <= max_rounds; round++)
     {
@@ -516,7 +537,9 @@ push (SyncJob       *job,
 
           /* The account may not write: keep the changes, readable, out of
            * the outbox so the next sync does not stop on them again, and
-           * still bring the records down. */
+           * still bring the records down. The server's words replace any
+           * said about changes held back above. */
+          g_clear_error (&job->forbidden);
           set_status_error (&job->forbidden, status, bytes);
           server_error (bytes, &code, &message, NULL);
           if (!sp_sync_store_reject_batch (store, batch->batch_id,
@@ -566,6 +589,10 @@ push (SyncJob       *job,
   return TRUE;
 }
 
+/* A server replaced or restored while this sync runs is met again on the
+ * next page; more than this in one sync is not a server to trust. */
+#define MAX_RESTARTS 2
+
 static gboolean
 pull (SyncJob       *job,
       SpStore       *store,
@@ -573,9 +600,11 @@ pull (SyncJob       *job,
       GError       **error)
 {
   gint64 cursor = sp_sync_store_get_cursor (store);
+  guint pages = 0;
 
-  for (guint n = 1; ; n++)
+  for (;;)
     {
+      gboolean reset = FALSE;
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(SpSyncPage) page = NULL;
       g_autoptr(GError) local_error = NULL;
@@ -603,10 +632,26 @@ pull (SyncJob       *job,
           g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL, local_error->message);
           return FALSE;
         }
+      /* Every page says which server it is from: one that is not the
+       * server this cursor was for may hold rows behind it. */
+      if (!sp_sync_store_check_server (store, page->server_id, page->max_seq, &reset, error))
+        return FALSE;
+      if (reset)
+        {
+          if (++job->counts.restarts > MAX_RESTARTS)
+            {
+              g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL,
+                                   _("The server kept changing while this desk was syncing. Nothing was lost; "
+                                     "try again later, and tell your IT support if it goes on."));
+              return FALSE;
+            }
+          cursor = 0;
+          continue;
+        }
       if (!sp_sync_store_apply_page (store, page, &job->counts, error))
         return FALSE;
       cursor = MAX (cursor, page->last_seq);
-      run_hook (job, SP_SYNC_STAGE_PAGE_DONE, n);
+      run_hook (job, SP_SYNC_STAGE_PAGE_DONE, ++pages);
       if (!page->more)
         return TRUE;
     }
