@@ -18,6 +18,8 @@
 #include "sp-gui-util.h"
 #include "sp-match-page.h"
 #include "sp-measure-dialog.h"
+#include "sp-catalogue-import-dialog.h"
+#include "sp-offering-editor.h"
 #include "sp-money.h"
 #include "sp-patient-editor.h"
 #include "sp-patient-item.h"
@@ -2547,6 +2549,122 @@ test_reports (Fixture       *f,
   run_app (f, body_reports);
 }
 
+/* An admin edits an offering: a bad fee is marked at the field. */
+static void
+body_offering_editor (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  g_autoptr(GPtrArray) offerings = NULL;
+  g_autoptr(SpOffering) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  SpOfferingEditor *editor;
+  SpOffering *first;
+  GtkWidget *fee_row;
+  g_autofree char *id = NULL;
+  g_autofree char *provider_id = NULL;
+  g_autofree char *description = NULL;
+  gpointer weak;
+
+  g_assert_true (sp_store_get_roles (store) & SP_ROLE_ADMIN);
+  offerings = sp_store_list (store, &sp_entity_offering, "WHERE deleted = 0 ORDER BY name", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offerings->len, >, 0);
+  first = offerings->pdata[0];
+  id = g_strdup (first->record.id);
+  provider_id = g_strdup (first->provider_id);
+  description = g_strdup (first->description);
+
+  editor = sp_offering_editor_new (store, id, &error);
+  g_assert_no_error (error);
+  weak = editor;
+  g_object_add_weak_pointer (G_OBJECT (editor), &weak);
+  sp_gui_present_dialog (GTK_WIDGET (f->window), GTK_WINDOW (editor));
+  g_assert_true (gtk_widget_is_sensitive (sp_offering_editor_get_save_button (editor)));
+
+  fee_row = GTK_WIDGET (sp_offering_editor_get_field (editor, "fee"));
+  gtk_editable_set_text (GTK_EDITABLE (fee_row), "12,50");
+  g_assert_true (gtk_widget_has_css_class (fee_row, "error"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (sp_offering_editor_get_message (editor, "fee"))));
+  g_assert_false (gtk_widget_is_sensitive (sp_offering_editor_get_save_button (editor)));
+  g_assert_false (sp_offering_editor_save (editor));
+
+  gtk_editable_set_text (GTK_EDITABLE (fee_row), "12.50");
+  g_assert_false (gtk_widget_has_css_class (fee_row, "error"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sp_offering_editor_get_message (editor, "fee"))));
+  g_assert_true (gtk_widget_is_sensitive (sp_offering_editor_get_save_button (editor)));
+  gtk_editable_set_text (sp_offering_editor_get_field (editor, "low"), "3");
+  gtk_widget_activate (sp_offering_editor_get_save_button (editor));
+  WAIT_UNTIL (weak == NULL);
+
+  saved = sp_store_load (store, &sp_entity_offering, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (saved->fee_pence, ==, 1250);
+  g_assert_nonnull (saved->sliding_scale);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (saved->sliding_scale), "low"), ==, 300);
+  /* What the form does not show stays as it was. */
+  g_assert_cmpstr (saved->provider_id, ==, provider_id);
+  g_assert_cmpstr (saved->description, ==, description);
+}
+
+static void
+test_offering_editor (Fixture       *f,
+                      gconstpointer  data)
+{
+  run_app (f, body_offering_editor);
+}
+
+/* Whether @widget holds a badge saying @text. */
+static gboolean
+has_badge (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "badge") &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_badge (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* An Open Referral feed is previewed, then applied. */
+static void
+body_catalogue_import (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "hsds", "service_list.json", NULL);
+  SpCatalogueImportDialog *dialog;
+  gint64 before, after;
+  gboolean any_new = FALSE;
+  gpointer weak;
+
+  before = sp_store_count (store, &sp_entity_offering, "WHERE deleted = 0", NULL);
+  dialog = sp_catalogue_import_dialog_new (store, path);
+  weak = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+  sp_gui_present_dialog (GTK_WIDGET (f->window), GTK_WINDOW (dialog));
+  WAIT_UNTIL (!sp_catalogue_import_dialog_get_busy (dialog));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (sp_catalogue_import_dialog_get_list (dialog)));
+       row != NULL && !any_new; row = gtk_widget_get_next_sibling (row))
+    any_new = has_badge (row, "New");
+  g_assert_true (any_new);
+  g_assert_true (gtk_widget_is_sensitive (sp_catalogue_import_dialog_get_apply_button (dialog)));
+
+  gtk_widget_activate (sp_catalogue_import_dialog_get_apply_button (dialog));
+  WAIT_UNTIL (weak == NULL);
+  after = sp_store_count (store, &sp_entity_offering, "WHERE deleted = 0", NULL);
+  g_assert_cmpint (after, >, before);
+}
+
+static void
+test_catalogue_import (Fixture       *f,
+                       gconstpointer  data)
+{
+  run_app (f, body_catalogue_import);
+}
+
 static void
 test_gp_letter (Fixture       *f,
                 gconstpointer  data)
@@ -2658,6 +2776,8 @@ main (int   argc,
 #endif
   g_test_add ("/gui/reports/activity-money-csv", Fixture, NULL, setup_seeded, test_reports, teardown);
   g_test_add ("/gui/letter/consent-and-sent", Fixture, NULL, setup_seeded, test_gp_letter, teardown);
+  g_test_add ("/gui/catalogue/offering-editor", Fixture, NULL, setup_seeded, test_offering_editor, teardown);
+  g_test_add ("/gui/catalogue/import", Fixture, NULL, setup_seeded, test_catalogue_import, teardown);
 
   status = g_test_run ();
 

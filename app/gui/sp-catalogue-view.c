@@ -16,9 +16,14 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-catalogue-import-dialog.h"
 #include "sp-catalogue-view.h"
+#include "sp-gui-util.h"
+#include "sp-hsds-export.h"
+#include "sp-offering-editor.h"
 #include "sp-validate.h"
 #include "sp-vocab.h"
+#include "sp-window.h"
 
 struct _SpCatalogueView
 {
@@ -30,6 +35,7 @@ struct _SpCatalogueView
   GtkLabel       *count_label;
   GtkListBox     *list_box;
   AdwStatusPage  *empty_page;
+  GtkWidget      *admin_bar;
 
   SpStore        *store;
   guint           n_offerings;
@@ -288,6 +294,244 @@ search_mode_changed_cb (SpCatalogueView *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_MODE]);
 }
 
+/* ---- Catalogue admin: edit, import, export ----------------------------- */
+
+static void
+show_toast (SpCatalogueView *self,
+            const char      *message)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (SP_IS_WINDOW (root))
+    sp_window_add_toast (SP_WINDOW (root), adw_toast_new (message));
+}
+
+static void
+offering_saved_cb (SpCatalogueView *self,
+                   gboolean         added)
+{
+  sp_catalogue_view_reload (self);
+  show_toast (self, added ? _("Offering added") : _("Changes saved"));
+}
+
+static void
+open_offering_editor (SpCatalogueView *self,
+                      const char      *offering_id)
+{
+  g_autoptr(GError) error = NULL;
+  SpOfferingEditor *editor;
+
+  if (self->store == NULL)
+    return;
+  editor = sp_offering_editor_new (self->store, offering_id, &error);
+  if (editor == NULL)
+    {
+      sp_gui_show_error (GTK_WIDGET (self), _("The Offering Cannot Be Opened"), error);
+      return;
+    }
+  g_signal_connect_object (editor, "saved", G_CALLBACK (offering_saved_cb), self, G_CONNECT_SWAPPED);
+  sp_gui_present_dialog (GTK_WIDGET (self), GTK_WINDOW (editor));
+}
+
+static void
+add_offering_cb (SpCatalogueView *self)
+{
+  open_offering_editor (self, NULL);
+}
+
+static void
+edit_clicked_cb (GtkButton       *button,
+                 SpCatalogueView *self)
+{
+  open_offering_editor (self, g_object_get_data (G_OBJECT (button), "sp-offering-id"));
+}
+
+/* Adds what an admin sees to an offering's row: the review badge, Edit. */
+static void
+decorate_row (SpCatalogueView  *self,
+              AdwExpanderRow   *row,
+              const SpOffering *offering,
+              gboolean          admin)
+{
+  if (offering->needs_review)
+    adw_expander_row_add_action (row, sp_gui_badge (_("Needs review"), "warning"));
+  if (admin)
+    {
+      GtkWidget *edit_row = adw_action_row_new ();
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Edit"));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (edit_row), _("Catalogue entry"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (button), "sp-offering-id", g_strdup (offering->record.id), g_free);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (edit_clicked_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (edit_row), button);
+      adw_expander_row_add_row (row, edit_row);
+    }
+}
+
+static void
+import_applied_cb (SpCatalogueView *self,
+                   const char      *message)
+{
+  sp_catalogue_view_reload (self);
+  show_toast (self, message);
+}
+
+static void
+import_chosen_cb (GtkNativeDialog *chooser,
+                  int              response,
+                  SpCatalogueView *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (path != NULL && self->store != NULL)
+    {
+      SpCatalogueImportDialog *dialog = sp_catalogue_import_dialog_new (self->store, path);
+
+      g_signal_connect_object (dialog, "applied", G_CALLBACK (import_applied_cb), self, G_CONNECT_SWAPPED);
+      sp_gui_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
+    }
+  g_object_unref (chooser);
+}
+
+static void
+choose_import (SpCatalogueView      *self,
+               GtkFileChooserAction  action)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Import Catalogue"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         action, _("_Open"), _("_Cancel"));
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("Open Referral JSON"));
+      gtk_file_filter_add_pattern (filter, "*.json");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (import_chosen_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+import_file_cb (SpCatalogueView *self)
+{
+  choose_import (self, GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+static void
+import_folder_cb (SpCatalogueView *self)
+{
+  choose_import (self, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+}
+
+typedef struct
+{
+  char    *db_path;
+  char    *path;
+  char    *user;
+  SpRoles  roles;
+  GStrv    practices;
+} ExportJob;
+
+static void
+export_job_free (ExportJob *job)
+{
+  g_free (job->db_path);
+  g_free (job->path);
+  g_free (job->user);
+  g_strfreev (job->practices);
+  g_free (job);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpStore) store = sp_store_open (job->db_path, &error);
+  guint n_services = 0;
+
+  if (store != NULL)
+    sp_store_set_actor (store, job->user, job->roles, (const char * const *) job->practices);
+  if (store == NULL ||
+      !sp_hsds_export (store, SP_HSDS_FORMAT_JSON, job->path, SP_HSDS_EXPORT_DEFAULT, &n_services, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, n_services);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (source);
+  g_autoptr(GError) error = NULL;
+  gssize n = g_task_propagate_int (G_TASK (result), &error);
+  g_autofree char *message = NULL;
+
+  if (n < 0)
+    message = g_strdup_printf (_("The catalogue was not exported: %s"), error->message);
+  else
+    message = g_strdup_printf (ngettext ("%u offering exported", "%u offerings exported", (gulong) n), (guint) n);
+  show_toast (self, message);
+}
+
+static void
+export_chosen_cb (GtkNativeDialog *chooser,
+                  int              response,
+                  SpCatalogueView *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (path != NULL && self->store != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, export_done_cb, NULL);
+      ExportJob *job = g_new0 (ExportJob, 1);
+      const char * const *practices = sp_store_get_practices (self->store);
+
+      job->db_path = g_strdup (sp_store_get_path (self->store));
+      job->path = g_steal_pointer (&path);
+      job->user = g_strdup (sp_store_get_user (self->store));
+      job->roles = sp_store_get_roles (self->store);
+      job->practices = practices ? g_strdupv ((char **) practices) : NULL;
+      g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
+      g_task_run_in_thread (task, export_thread);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_cb (SpCatalogueView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export Catalogue"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "catalogue.json");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (export_chosen_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static gboolean
 sp_catalogue_view_grab_focus (GtkWidget *widget)
 {
@@ -374,6 +618,11 @@ sp_catalogue_view_class_init (SpCatalogueViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, count_label);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, list_box);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, admin_bar);
+  gtk_widget_class_bind_template_callback (widget_class, add_offering_cb);
+  gtk_widget_class_bind_template_callback (widget_class, import_file_cb);
+  gtk_widget_class_bind_template_callback (widget_class, import_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
 }
@@ -447,6 +696,16 @@ sp_catalogue_view_reload (SpCatalogueView *self)
                            offering_row (offering, g_hash_table_lookup (provider_names, offering->provider_id)));
     }
   self->n_offerings = offerings->len;
+  {
+    gboolean admin = (sp_store_get_roles (self->store) & SP_ROLE_ADMIN) != 0;
+    guint i = 0;
+
+    gtk_widget_set_visible (self->admin_bar, admin);
+    for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+         row != NULL && i < offerings->len; row = gtk_widget_get_next_sibling (row), i++)
+      if (ADW_IS_EXPANDER_ROW (row))
+        decorate_row (self, ADW_EXPANDER_ROW (row), offerings->pdata[i], admin);
+  }
 
   if (self->n_offerings == 0)
     {
