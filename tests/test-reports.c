@@ -1125,6 +1125,19 @@ test_demo_consistent (SpTestStore   *fixture,
   g_assert_cmpint (money->copay_outstanding, ==, money->patient_cost - money->copay_collected);
   g_assert_cmpuint (money->n_completers, ==, 15);
   g_assert_cmpuint (money->funders->len, ==, 6);
+
+  /* Figures worked out from data/demo/*.json directly, not through the
+   * store: for each of the 37 referrals that are not drafts, the offering's
+   * fee × sessions attended (total), the patient's sliding-scale tier for
+   * their income band × sessions attended (co-payments due), and the sum of
+   * the payments listed (by patients, and by funders). */
+  g_assert_cmpint (money->sessions_attended, ==, 176);
+  g_assert_cmpint (money->total_cost, ==, 146900);       /* £1,469.00 */
+  g_assert_cmpint (money->patient_cost, ==, 117650);     /* £1,176.50 */
+  g_assert_cmpint (money->copay_collected, ==, 105950);  /* £1,059.50 */
+  g_assert_cmpint (money->funder_paid, ==, 17900);       /* £179.00 */
+  /* 146,900 / 15 = 9,793.33… pence. */
+  g_assert_cmpint (money->cost_per_completer, ==, 9793);
 }
 
 int
