@@ -455,6 +455,21 @@ send_with_retry (SyncJob       *job,
             return g_steal_pointer (&bytes);
           continue;
         }
+      /* libsoup 3.2 can hand over a body cut short by a dropped connection
+       * without an error; the length the server announced tells. Both
+       * requests are safe to repeat (a batch is answered once). */
+      if (soup_message_headers_get_encoding (soup_message_get_response_headers (msg)) == SOUP_ENCODING_CONTENT_LENGTH &&
+          soup_message_headers_get_content_length (soup_message_get_response_headers (msg)) != (goffset) g_bytes_get_size (bytes))
+        {
+          g_debug ("%s %s: answer cut short (%" G_GSIZE_FORMAT " of %" G_GOFFSET_FORMAT " bytes)", method, path,
+                   g_bytes_get_size (bytes),
+                   soup_message_headers_get_content_length (soup_message_get_response_headers (msg)));
+          job->answered = TRUE;
+          g_clear_error (&last_error);
+          g_set_error_literal (&last_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                               "answer cut short");
+          continue;
+        }
       job->answered = TRUE;
       return g_steal_pointer (&bytes);
     }
