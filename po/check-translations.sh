@@ -85,7 +85,7 @@ def has_mnemonic(text):
     if text.count("_") != 1 or len(text) > 60 or "signpost" in text:
         return False
     word = next(w for w in text.split() if "_" in w)
-    return bool(re.search(r"_\w", word)) and not word.replace("_", "").isupper()
+    return bool(re.search(r"_\w", word)) and not re.fullmatch(r"\W*[A-Z]+_[A-Z]+\W*", word)
 
 for e in entries:
     s = e["strs"]

@@ -1126,7 +1126,7 @@ test_demo_consistent (SpTestStore   *fixture,
   g_assert_cmpuint (money->n_completers, ==, 15);
   g_assert_cmpuint (money->funders->len, ==, 6);
 
-  /* Figures worked out from data/demo/*.json directly, not through the
+  /* Figures worked out from the demo's JSON files directly, not through the
    * store: for each of the 37 referrals that are not drafts, the offering's
    * fee × sessions attended (total), the patient's sliding-scale tier for
    * their income band × sessions attended (co-payments due), and the sum of

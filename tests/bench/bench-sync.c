@@ -1,0 +1,579 @@
+/* bench-sync.c — first sync of a new desk, and incremental sync, against
+ * the real signpost-server on loopback; the first against nginx serving the
+ * same bytes as static files.
+ *
+ * The server is loaded the way a real one is: a desk holding the generated
+ * store pushes every row once (not timed). A generated store has no outbox
+ * (see README.md), so the benchmark queues a create for every row first,
+ * each exactly as the store writes one for a new record. Then, each run, a
+ * new empty desk signs in (not timed) and its first sync, pulling
+ * everything, is timed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "bench-common.h"
+#include "sp-entity.h"
+#include "sp-store-private.h"
+#include "sp-sync-client.h"
+#include "sp-sync-store.h"
+#include "../sp-server-fixture.h"
+
+#define BENCH_USER     "bench.admin"
+#define BENCH_WORKER   "bench.lw"
+#define BENCH_PASSWORD "a long benchmark password"
+#define PAGE_SIZE      500   /* the client's default page */
+#define N_CHANGES      10
+#define INCREMENTAL_RUNS 11
+
+typedef struct
+{
+  char         *path;
+  SpStore      *store;
+  SpSyncClient *client;
+  char         *token;
+} Desk;
+
+static void
+keep_result (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+static Desk *
+desk_new (const char *path,
+          const char *url,
+          const char *username)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SpSyncAccount) account = NULL;
+  Desk *desk = g_new0 (Desk, 1);
+
+  desk->path = g_strdup (path);
+  desk->store = sp_store_open (path, &error);
+  g_assert_no_error (error);
+  desk->client = sp_sync_client_new (desk->store);
+  sp_sync_client_sign_in_async (desk->client, url, username, BENCH_PASSWORD, NULL, keep_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  account = sp_sync_client_sign_in_finish (desk->client, result, &desk->token, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (account);
+  return desk;
+}
+
+static void
+desk_free (Desk *desk)
+{
+  g_clear_object (&desk->client);
+  g_clear_object (&desk->store);
+  g_free (desk->token);
+  g_free (desk->path);
+  g_free (desk);
+}
+
+static void
+desk_sync (Desk         *desk,
+           SpSyncCounts *counts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sp_sync_client_sync_async (desk->client, NULL, keep_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  sp_sync_client_sync_finish (desk->client, result, counts, &error);
+  g_assert_no_error (error);
+}
+
+/* A create in the outbox for every row, as sp-store.c writes one for a new
+ * record: every column, "practice" left to the row. */
+static gint64
+queue_every_row (SpStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *now = sp_store_now (store);
+  const SpEntityInfo * const *all;
+  guint n_entities;
+  gint64 n = 0;
+
+  all = sp_entity_all (&n_entities);
+  g_assert_true (sp_store_begin (store, &error));
+  g_assert_no_error (error);
+  for (guint e = 0; e < n_entities; e++)
+    {
+      const SpEntityInfo *info = all[e];
+      g_autofree char *sql = g_strconcat (sp_store_select_sql (info), "ORDER BY rowid", NULL);
+      sqlite3_stmt *select = NULL;
+      sqlite3_stmt *insert = NULL;
+      int rc;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (sp_store_get_handle (store), sql, -1, &select, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_prepare_v2 (sp_store_get_handle (store),
+                                           "INSERT INTO outbox (op_id, entity, row_id, op, base_rev, changed, old, created_at) "
+                                           "VALUES (?1, ?2, ?3, 'create', 0, ?4, '{}', ?5)",
+                                           -1, &insert, NULL), ==, SQLITE_OK);
+      while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+        {
+          gpointer record = sp_store_record_from_stmt (info, select, 0);
+          g_autoptr(JsonObject) row = sp_record_to_json (info, record);
+          g_autoptr(JsonObject) changed = json_object_new ();
+          g_autoptr(JsonNode) node = NULL;
+          g_autofree char *text = NULL;
+          g_autofree char *op_id = g_uuid_string_random ();
+
+          for (guint k = 0; k < info->n_columns; k++)
+            {
+              JsonNode *value = json_object_get_member (row, info->columns[k].name);
+              if (value != NULL)
+                json_object_set_member (changed, info->columns[k].name, json_node_copy (value));
+            }
+          node = json_node_init_object (json_node_alloc (), changed);
+          text = json_to_string (node, FALSE);
+          sqlite3_bind_text (insert, 1, op_id, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (insert, 2, info->name, -1, SQLITE_STATIC);
+          sqlite3_bind_text (insert, 3, ((SpRecord *) record)->id, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (insert, 4, text, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (insert, 5, now, -1, SQLITE_TRANSIENT);
+          g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
+          sqlite3_reset (insert);
+          sp_record_free (info, record);
+          n++;
+        }
+      g_assert_cmpint (rc, ==, SQLITE_DONE);
+      sqlite3_finalize (select);
+      sqlite3_finalize (insert);
+    }
+  g_assert_true (sp_store_commit (store, &error));
+  g_assert_no_error (error);
+  return n;
+}
+
+/* GET @url into memory; aborts on anything but 200. */
+static GBytes *
+fetch (SoupSession *session,
+       const char  *url,
+       const char  *token)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  GBytes *body;
+
+  if (token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", bearer);
+    }
+  body = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  if (soup_message_get_status (message) != SOUP_STATUS_OK)
+    g_error ("GET %s: HTTP %u", url, soup_message_get_status (message));
+  return body;
+}
+
+/* The /v1/changes pages a new desk reads, as the server sends them; their
+ * paths (changes-N.json) are written to @dir. Returns the bytes in all. */
+static gsize
+capture_pages (SoupSession *session,
+               const char  *base_url,
+               const char  *token,
+               const char  *dir,
+               guint       *n_pages,
+               gint64      *n_records)
+{
+  gint64 since = 0;
+  gsize total = 0;
+
+  *n_pages = 0;
+  *n_records = 0;
+  for (;;)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u",
+                                              base_url, since, PAGE_SIZE);
+      g_autoptr(GBytes) body = fetch (session, url, token);
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const char *data = g_bytes_get_data (body, &size);
+      g_autoptr(SpSyncPage) page = sp_sync_page_decode (data, size, since, &error);
+      g_autofree char *name = g_strdup_printf ("changes-%u.json", *n_pages);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_no_error (error);
+      g_file_set_contents (path, data, size, &error);
+      g_assert_no_error (error);
+      total += size;
+      *n_records += page->changes->len;
+      (*n_pages)++;
+      if (!page->more)
+        break;
+      since = page->last_seq;
+    }
+  return total;
+}
+
+/* Every page fetched once, in order, on one keep-alive connection; seconds. */
+static gdouble
+fetch_pages (SoupSession *session,
+             const char  *base_url,
+             const char  *token,
+             guint        n_pages,
+             gsize        expected)
+{
+  gsize total = 0;
+  gdouble t0 = bench_now ();
+
+  for (guint i = 0; i < n_pages; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/changes-%u.json", base_url, i);
+      g_autoptr(GBytes) body = fetch (session, url, token);
+      total += g_bytes_get_size (body);
+    }
+  g_assert_cmpuint (total, ==, expected);
+  return bench_now () - t0;
+}
+
+/* The same pages from signpost-server, fetched but not applied; seconds. */
+static gdouble
+fetch_server_pages (SoupSession *session,
+                    const char  *base_url,
+                    const char  *token,
+                    gsize        expected)
+{
+  gint64 since = 0;
+  gsize total = 0;
+  gdouble t0 = bench_now ();
+
+  for (;;)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u",
+                                              base_url, since, PAGE_SIZE);
+      g_autoptr(GBytes) body = fetch (session, url, token);
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const char *data = g_bytes_get_data (body, &size);
+      /* Only the cursor is read, which is all a client must do to go on. */
+      g_autoptr(SpSyncPage) page = sp_sync_page_decode (data, size, since, &error);
+
+      g_assert_no_error (error);
+      total += size;
+      if (!page->more)
+        break;
+      since = page->last_seq;
+    }
+  g_assert_cmpuint (total, ==, expected);
+  return bench_now () - t0;
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static char *
+find_nginx (void)
+{
+  const char *env = g_getenv ("SIGNPOST_NGINX");
+  char *path;
+
+  if (env != NULL)
+    return g_strdup (env);
+  path = g_find_program_in_path ("nginx");
+  if (path == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
+    path = g_strdup ("/usr/sbin/nginx");
+  return path;
+}
+
+/* nginx in the foreground, one worker, serving @root on 127.0.0.1; its URL
+ * in @url, or NULL with the reason in @why. */
+static GSubprocess *
+start_nginx (const char  *nginx,
+             const char  *prefix,
+             const char  *root,
+             char       **url,
+             char       **why)
+{
+  g_autoptr(GError) error = NULL;
+  guint16 port = free_port ();
+  g_autofree char *conf_path = g_build_filename (prefix, "nginx.conf", NULL);
+  g_autofree char *conf = g_strdup_printf (
+    "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+    "error_log %s/error.log;\npid %s/nginx.pid;\n"
+    "events { worker_connections 64; }\n"
+    "http {\n  access_log off;\n  default_type application/json;\n  sendfile on;\n  tcp_nopush on;\n"
+    "  client_body_temp_path %s/tmp; proxy_temp_path %s/tmp; fastcgi_temp_path %s/tmp;\n"
+    "  uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
+    "  server { listen 127.0.0.1:%u; root %s; keepalive_requests 100000; }\n}\n",
+    prefix, prefix, prefix, prefix, prefix, prefix, prefix, port, root);
+  g_autofree char *tmp = g_build_filename (prefix, "tmp", NULL);
+  GSubprocess *process;
+
+  g_mkdir_with_parents (tmp, 0700);
+  g_file_set_contents (conf_path, conf, -1, &error);
+  g_assert_no_error (error);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                              nginx, "-p", prefix, "-c", conf_path, NULL);
+  if (process == NULL)
+    {
+      *why = g_strdup_printf ("could not start %s: %s", nginx, error->message);
+      return NULL;
+    }
+  /* Up when it accepts a connection, within 5 s. */
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+      if (connection != NULL)
+        {
+          *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+          return process;
+        }
+      if (g_subprocess_get_identifier (process) == NULL)
+        break;
+      g_usleep (10000);
+    }
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+  g_object_unref (process);
+  *why = g_strdup_printf ("%s did not start (see %s/error.log)", nginx, prefix);
+  return NULL;
+}
+
+static void
+report_s (const char       *what,
+          const BenchStats *s)
+{
+  printf ("%-52s median %9.3f s   min %9.3f  max %9.3f  (n=%u)\n", what, s->median, s->min, s->max, s->n);
+}
+
+static GArray *
+seconds_array (void)
+{
+  return g_array_new (FALSE, FALSE, sizeof (gdouble));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const BenchSize *size = bench_size ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *dir = bench_temp_dir ();
+  g_autofree char *pusher_path = g_build_filename (dir, "pusher.db", NULL);
+  g_autofree char *pages_dir = g_build_filename (dir, "pages", NULL);
+  g_autofree char *nginx_prefix = g_build_filename (dir, "nginx", NULL);
+  g_autofree char *nginx = NULL;
+  g_autoptr(GArray) first = seconds_array ();
+  g_autoptr(GArray) rates = seconds_array ();
+  g_autoptr(GArray) raw = seconds_array ();
+  g_autoptr(GArray) statics = seconds_array ();
+  g_autoptr(GArray) push_times = seconds_array ();
+  g_autoptr(GArray) pull_times = seconds_array ();
+  g_autoptr(GArray) round_trips = seconds_array ();
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 600, NULL);
+  BenchStats s_first, s_rate, s_raw, s_static, s_push, s_pull, s_round;
+  SpServerFixture *server;
+  Desk *pusher;
+  Desk *puller = NULL;
+  SpSyncCounts counts;
+  gint64 queued, n_records = 0;
+  guint n_pages = 0;
+  guint n_ops = 0;
+  gsize page_bytes;
+  gdouble t0;
+  const char *practices[] = { SP_GENERATE_PRACTICE, NULL };
+
+  bench_header ("sync: first sync of a new desk, and 10 changes, over loopback");
+  source = bench_store (size->n_patients, size->n_offerings);
+
+  server = sp_server_fixture_new (SIGNPOST_SERVER, &error);
+  g_assert_no_error (error);
+  sp_server_fixture_add_practice (server, SP_GENERATE_PRACTICE, "Generated benchmark practice");
+  /* An admin, so the catalogue goes up too, working for the generated practice. */
+  sp_server_fixture_add_user_full (server, BENCH_USER, "admin", BENCH_PASSWORD, practices, &error);
+  g_assert_no_error (error);
+  /* The new desks: a link worker of the practice. */
+  sp_server_fixture_add_user (server, BENCH_WORKER, "link-worker", BENCH_PASSWORD, SP_GENERATE_PRACTICE);
+
+  /* Loading the server: the generated store pushes every row (not timed). */
+  sp_server_fixture_copy_db_ (source, pusher_path);
+  pusher = desk_new (pusher_path, sp_server_fixture_get_url (server), BENCH_USER);
+  t0 = bench_now ();
+  queued = queue_every_row (pusher->store);
+  printf ("# queued %" G_GINT64_FORMAT " creates in %.1f s\n", queued, bench_now () - t0);
+  t0 = bench_now ();
+  memset (&counts, 0, sizeof counts);
+  desk_sync (pusher, &counts);
+  printf ("# pushed %u records (%u conflicts, %u refused) in %.1f s: %.0f records/s (not a target)\n",
+          counts.pushed, counts.conflicts, counts.rejected, bench_now () - t0,
+          counts.pushed / (bench_now () - t0));
+  g_assert_cmpint (counts.pushed, ==, queued);
+  fflush (stdout);
+
+  /* First sync of a new desk, each run a new empty store. */
+  for (guint run = 0; run < size->runs; run++)
+    {
+      g_autofree char *name = g_strdup_printf ("desk-%u.db", run);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      Desk *desk = desk_new (path, sp_server_fixture_get_url (server), BENCH_WORKER);
+      gdouble seconds;
+
+      memset (&counts, 0, sizeof counts);
+      t0 = bench_now ();
+      desk_sync (desk, &counts);
+      seconds = bench_now () - t0;
+      g_assert_cmpint (counts.pulled, ==, queued);
+      g_array_append_val (first, seconds);
+      seconds = counts.pulled / seconds;
+      g_array_append_val (rates, seconds);
+      printf ("# run %u: pulled %u records in %u pages, %.2f s\n", run + 1, counts.pulled, counts.pages,
+              g_array_index (first, gdouble, run));
+      fflush (stdout);
+      if (puller != NULL)
+        desk_free (puller);
+      puller = desk;
+    }
+
+  /* The same bytes: the pages as the server sends them, then as static files. */
+  g_mkdir_with_parents (pages_dir, 0700);
+  page_bytes = capture_pages (session, sp_server_fixture_get_url (server), puller->token, pages_dir,
+                              &n_pages, &n_records);
+  printf ("# /v1/changes: %u pages of up to %u, %" G_GINT64_FORMAT " records, %.1f MB\n",
+          n_pages, PAGE_SIZE, n_records, page_bytes / 1e6);
+  for (guint run = 0; run < size->runs; run++)
+    {
+      gdouble seconds = fetch_server_pages (session, sp_server_fixture_get_url (server), puller->token, page_bytes);
+      g_array_append_val (raw, seconds);
+    }
+
+  nginx = find_nginx ();
+  if (nginx == NULL)
+    printf ("# nginx comparison skipped: no nginx (apt-get install nginx-light, or SIGNPOST_NGINX=PATH)\n");
+  else
+    {
+      g_autofree char *url = NULL;
+      g_autofree char *why = NULL;
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(SoupSession) static_session = soup_session_new_with_options ("timeout", 600, NULL);
+
+      g_mkdir_with_parents (nginx_prefix, 0700);
+      process = start_nginx (nginx, nginx_prefix, pages_dir, &url, &why);
+      if (process == NULL)
+        printf ("# nginx comparison skipped: %s\n", why);
+      else
+        {
+          fetch_pages (static_session, url, NULL, n_pages, page_bytes);  /* warm: page cache, connection */
+          for (guint run = 0; run < MAX (size->runs, 5u); run++)
+            {
+              gdouble seconds = fetch_pages (static_session, url, NULL, n_pages, page_bytes);
+              g_array_append_val (statics, seconds);
+            }
+          g_subprocess_send_signal (process, SIGTERM);
+          g_subprocess_wait (process, NULL, NULL);
+        }
+    }
+
+  /* Incremental: 10 patients changed on the link worker's new desk, pushed,
+   * and pulled by the loading desk. */
+  {
+    g_autoptr(GPtrArray) patients = sp_store_list (puller->store, &sp_entity_patient, "WHERE deleted = 0 ORDER BY rowid LIMIT 200", NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (patients->len, >=, N_CHANGES);
+    sp_sync_store_restore_actor (puller->store);
+    for (guint run = 0; run < INCREMENTAL_RUNS; run++)
+      {
+        gdouble t_push, t_pull;
+
+        for (guint i = 0; i < N_CHANGES; i++)
+          {
+            g_autoptr(GError) save_error = NULL;
+            SpPatient *p = sp_store_load (puller->store, &sp_entity_patient,
+                                          ((SpPatient *) patients->pdata[(run * N_CHANGES + i) % patients->len])->record.id,
+                                          &save_error);
+            g_assert_no_error (save_error);
+            g_free (p->notes);
+            p->notes = g_strdup_printf ("Benchmark change %u.%u", run, i);
+            sp_store_save (puller->store, &sp_entity_patient, p, &save_error);
+            g_assert_no_error (save_error);
+            sp_record_free (&sp_entity_patient, p);
+          }
+        memset (&counts, 0, sizeof counts);
+        t0 = bench_now ();
+        desk_sync (puller, &counts);
+        t_push = bench_now () - t0;
+        g_assert_cmpuint (counts.pushed, >=, N_CHANGES);  /* and their audit entries */
+        memset (&counts, 0, sizeof counts);
+        t0 = bench_now ();
+        desk_sync (pusher, &counts);
+        t_pull = bench_now () - t0;
+        g_assert_cmpuint (counts.pulled, >=, N_CHANGES);
+        n_ops = counts.pulled;
+        if (run == 0)
+          continue;  /* the first: connections and caches */
+        g_array_append_val (push_times, t_push);
+        g_array_append_val (pull_times, t_pull);
+        t_push += t_pull;
+        g_array_append_val (round_trips, t_push);
+      }
+  }
+
+  bench_stats (first, &s_first);
+  bench_stats (rates, &s_rate);
+  bench_stats (raw, &s_raw);
+  bench_stats (statics, &s_static);
+  bench_stats (push_times, &s_push);
+  bench_stats (pull_times, &s_pull);
+  bench_stats (round_trips, &s_round);
+
+  printf ("\n");
+  {
+    g_autofree char *what = g_strdup_printf ("first sync, %" G_GINT64_FORMAT " records (size %s)", queued, size->name);
+    report_s (what, &s_first);
+  }
+  printf ("%-52s median %9.0f /s  min %9.0f  max %9.0f  (n=%u)  target >= 20000/s: %s\n",
+          "first sync, records per second", s_rate.median, s_rate.min, s_rate.max, s_rate.n,
+          s_rate.median >= 20000 ? "PASS" : "MISS");
+  report_s ("signpost-server pages fetched, not applied", &s_raw);
+  if (s_static.n > 0)
+    {
+      gdouble ratio = s_first.median / s_static.median;
+
+      report_s ("nginx, the same bytes as static files", &s_static);
+      printf ("%-52s %9.1f×  (pages alone: %.1f×)  target <= 3×: %s\n",
+              "first sync ÷ nginx", ratio, s_raw.median / s_static.median, ratio <= 3 ? "PASS" : "MISS");
+    }
+  printf ("# incremental: each run 10 patients changed: %u records with their audit entries\n", n_ops);
+  bench_report_ms ("incremental: push 10 changes", "-", &s_push, TRUE);
+  bench_report_ms ("incremental: pull 10 changes on another desk", "-", &s_pull, TRUE);
+  bench_report_ms ("incremental: 10 changes round trip", "< 100 ms", &s_round, s_round.median < 0.1);
+
+  if (puller != NULL)
+    desk_free (puller);
+  desk_free (pusher);
+  sp_server_fixture_free (server);
+  bench_remove_tree (dir);
+  return 0;
+}
