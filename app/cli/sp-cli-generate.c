@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "sp-cli-private.h"
@@ -30,7 +31,7 @@ show_progress (const char *what,
   if (done < total && now - progress->last_shown < G_USEC_PER_SEC / 4)
     return;
   progress->last_shown = now;
-  g_printerr (_("Generating %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " (%.1f s)\n"),
+  g_printerr (_("Generating %s: %" PRIu64 " of %" PRIu64 " (%.1f s)\n"),
               what, done, total, (now - progress->started) / (gdouble) G_USEC_PER_SEC);
 }
 
@@ -104,14 +105,14 @@ cmd_generate (Cli *cli)
       return reply_json (json_builder_get_root (builder));
     }
 
-  g_print (_("Generated into %s (practice %s, seed %" G_GINT64_FORMAT ") in %.1f s:\n"),
+  g_print (_("Generated into %s (practice %s, seed %" PRId64 ") in %.1f s:\n"),
            sp_store_get_path (cli->store), sp_store_get_practice (cli->store), seed, seconds);
-  g_print (_("  %" G_GUINT64_FORMAT " funders, %" G_GUINT64_FORMAT " providers, %" G_GUINT64_FORMAT " offerings\n"),
+  g_print (_("  %" PRIu64 " funders, %" PRIu64 " providers, %" PRIu64 " offerings\n"),
            counts.funders, counts.providers, counts.offerings);
-  g_print (_("  %" G_GUINT64_FORMAT " patients, %" G_GUINT64_FORMAT " conditions, %" G_GUINT64_FORMAT " assessments\n"),
+  g_print (_("  %" PRIu64 " patients, %" PRIu64 " conditions, %" PRIu64 " assessments\n"),
            counts.patients, counts.conditions, counts.assessments);
-  g_print (_("  %" G_GUINT64_FORMAT " referrals, %" G_GUINT64_FORMAT " referral events, %" G_GUINT64_FORMAT
-             " sessions, %" G_GUINT64_FORMAT " payments\n"),
+  g_print (_("  %" PRIu64 " referrals, %" PRIu64 " referral events, %" PRIu64
+             " sessions, %" PRIu64 " payments\n"),
            counts.referrals, counts.referral_events, counts.attendances, counts.payments);
   return CLI_EXIT_OK;
 }

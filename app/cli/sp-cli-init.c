@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "sp-cli-private.h"
@@ -104,14 +105,14 @@ cmd_init (Cli *cli)
   g_print (_("Signpost database: %s\n"), sp_store_get_path (cli->store));
   g_print (_("Practice: %s\n"), practice);
   if (loaded)
-    g_print (_("Loaded the Hollinsford demo: %" G_GINT64_FORMAT " patients and %" G_GINT64_FORMAT " offerings.\n"),
+    g_print (_("Loaded the Hollinsford demo: %" PRId64 " patients and %" PRId64 " offerings.\n"),
              n_patients, n_offerings);
   else if (not_empty)
     g_print (_("The database already holds records, so the demo was not loaded "
-               "(%" G_GINT64_FORMAT " patients, %" G_GINT64_FORMAT " offerings).\n"),
+               "(%" PRId64 " patients, %" PRId64 " offerings).\n"),
              n_patients, n_offerings);
   else
-    g_print (_("It holds %" G_GINT64_FORMAT " patients and %" G_GINT64_FORMAT " offerings.\n"),
+    g_print (_("It holds %" PRId64 " patients and %" PRId64 " offerings.\n"),
              n_patients, n_offerings);
   return CLI_EXIT_OK;
 }

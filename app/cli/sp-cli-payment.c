@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "sp-cli-private.h"
@@ -312,7 +313,7 @@ balance_of_referral (Cli        *cli,
   name = patient_label (cli, referral->patient_id);
   offering = offering_label (cli, referral->offering_id);
   g_print (_("Balance of the referral of %s to “%s”\n"), name, offering);
-  g_print (_("Charged per session attended: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " so far.\n"),
+  g_print (_("Charged per session attended: %" PRId64 " of %" PRId64 " so far.\n"),
            referral->sessions_attended, referral->sessions_planned);
   print_balance_table (&balance, 2);
   return CLI_EXIT_OK;

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "sp-cli-private.h"
@@ -37,7 +38,7 @@ referral_node (Cli              *cli,
 char *
 referral_sessions_text (const SpReferral *referral)
 {
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+  return g_strdup_printf (_("%" PRId64 " of %" PRId64),
                           referral->sessions_attended, referral->sessions_planned);
 }
 
@@ -195,7 +196,7 @@ print_referral (Cli              *cli,
   g_autofree char *patient = patient_label (cli, referral->patient_id);
   g_autofree char *offering = offering_label (cli, referral->offering_id);
   g_autoptr(Table) table = table_new (2, 2);
-  g_autofree char *sessions = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " attended"),
+  g_autofree char *sessions = g_strdup_printf (_("%" PRId64 " of %" PRId64 " attended"),
                                                referral->sessions_attended, referral->sessions_planned);
   g_autofree char *pays = money_per_session (referral->patient_share_pence);
 
@@ -438,7 +439,7 @@ cmd_referral_attend (Cli *cli)
     g_print (_("Recorded that %s missed the session of %s at “%s”.\n"), patient, date, offering);
   else
     g_print (_("Recorded that %s attended the session of %s at “%s”.\n"), patient, date, offering);
-  g_print (_("Sessions attended: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT ". Status: %s.\n"),
+  g_print (_("Sessions attended: %" PRId64 " of %" PRId64 ". Status: %s.\n"),
            updated->sessions_attended, updated->sessions_planned, status_label (updated->status));
   return CLI_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -202,7 +203,7 @@ print_counts (SpSyncClient       *client,
                           "%u changes were refused by the server: see “signpost-cli conflicts”.\n",
                           n_rejected), n_rejected);
   if (pending > 0)
-    g_print (_("Changes still waiting to be sent: %" G_GINT64_FORMAT ".\n"), pending);
+    g_print (_("Changes still waiting to be sent: %" PRId64 ".\n"), pending);
 }
 
 static int
@@ -462,7 +463,7 @@ list_conflicts (Cli *cli)
       g_autofree char *label = record_label (cli, conflict->entity, conflict->row_id, conflict->theirs);
       g_autoptr(Table) table = table_new (3, 4);
 
-      g_print (_("Conflict %" G_GINT64_FORMAT ": %s\n"), conflict->id, label);
+      g_print (_("Conflict %" PRId64 ": %s\n"), conflict->id, label);
       if (conflict->reason != NULL)
         g_print ("    %s\n", conflict->reason);
       if (conflict->fields[0] == NULL)
@@ -485,7 +486,7 @@ list_conflicts (Cli *cli)
       g_autofree char *record = record_label (cli, change->entity, change->row_id, NULL);
       g_autofree char *label = change_label (change->op, record);
 
-      g_print (_("Refused change %" G_GINT64_FORMAT ": %s\n    %s\n"), change->id, label, change->reason);
+      g_print (_("Refused change %" PRId64 ": %s\n    %s\n"), change->id, label, change->reason);
     }
   if (rejected->len > 0)
     g_print ("%s\n", _("Send one again with “signpost-cli conflicts retry ID”, or clear it with "

@@ -321,6 +321,7 @@ static const Command commands[] = {
        "evaluation are counted."),
     TRUE, cmd_report },
   { "report", "outcomes", NULL, N_("Change in each measure, reliable change and recovery"),
+    /* xgettext:no-c-format */
     N_("Mean and median change from baseline to follow-up with a 95% confidence interval, by\n"
        "modality and by offering. Options as for “report activity”."),
     TRUE, cmd_report },

@@ -43,6 +43,7 @@
 
 #include "sp-error.h"
 #include "sp-hsds-import.h"
+#include "sp-json.h"
 #include "sp-html-text.h"
 #include "sp-patient-import.h"
 #include "sp-validate.h"
@@ -346,70 +347,6 @@ feed_add (SpHsdsFeed *feed,
   g_ptr_array_add (feed->where, where);
 }
 
-typedef enum
-{
-  JSON_SHAPE_OK,
-  JSON_SHAPE_TOO_DEEP,
-  JSON_SHAPE_SEVERAL,
-} JsonShape;
-
-/* Checked before json-glib (1.6) sees the text: its parser recurses, so a
- * feed nested deeper than any real one is refused; and it leaks what it
- * read when a second value follows the first, which is not JSON anyway. */
-static JsonShape
-json_shape (const char *data,
-            gsize       length)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  gboolean in_scalar = FALSE;
-  gboolean seen_value = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (depth == 0)
-        {
-          if (g_ascii_isspace (c))
-            {
-              in_scalar = FALSE;
-              continue;
-            }
-          if (in_scalar && (g_ascii_isalnum (c) || c == '.' || c == '+' || c == '-'))
-            continue;
-          if (seen_value)
-            return JSON_SHAPE_SEVERAL;
-          seen_value = TRUE;
-          if (c == '"')
-            in_string = TRUE;
-          else if (c == '[' || c == '{')
-            depth++;
-          else
-            in_scalar = TRUE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return JSON_SHAPE_TOO_DEEP;
-        }
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return JSON_SHAPE_OK;
-}
-
 static gboolean
 looks_like_oruk (JsonObject *service)
 {
@@ -461,17 +398,17 @@ sp_hsds_feed_new_from_json (const char  *data,
                    (guint) (MAX_FEED_BYTES / (1024 * 1024)));
       return NULL;
     }
-  switch (json_shape (data, length))
+  switch (sp_json_text_shape (data, length, MAX_JSON_DEPTH))
     {
-    case JSON_SHAPE_TOO_DEEP:
+    case SP_JSON_SHAPE_TOO_DEEP:
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
                            _("The file is nested more deeply than any Open Referral feed, so it was not read."));
       return NULL;
-    case JSON_SHAPE_SEVERAL:
+    case SP_JSON_SHAPE_SEVERAL:
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID,
                            _("The file is not valid JSON: more follows the end of its first value."));
       return NULL;
-    case JSON_SHAPE_OK:
+    case SP_JSON_SHAPE_OK:
     default:
       break;
     }
@@ -806,7 +743,7 @@ sp_hsds_feed_new_from_tables (GHashTable  *files,
       gsize length = 0;
       const char *data = g_bytes_get_data (package_bytes, &length);
 
-      if (data != NULL && json_shape (data, length) == JSON_SHAPE_OK &&
+      if (data != NULL && sp_json_text_shape (data, length, MAX_JSON_DEPTH) == SP_JSON_SHAPE_OK &&
           json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
           json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         package = json_object_ref (json_node_get_object (json_parser_get_root (parser)));

@@ -23,6 +23,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -755,7 +756,7 @@ sp_letter_sections (const SpLetter *letter)
       add_line (s, _("Status"), letter->status);
       add_line (s, _("Ended on"), letter->ended_on);
       if (letter->sessions_attended >= 0)
-        attendance = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " sessions"),
+        attendance = g_strdup_printf (_("%" PRId64 " of %" PRId64 " sessions"),
                                       letter->sessions_attended, letter->sessions_planned);
       add_line (s, _("Attendance"), attendance);
       add_line (s, _("Outcome"), letter->outcome);

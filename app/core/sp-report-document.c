@@ -664,7 +664,10 @@ group_measures_table (const Build      *b,
 {
   SpReportTable *table = table_new (key, title,
                                     "group", group_header, "measure", _("Measure"), "n", _("n"),
-                                    "mean_change", _("Mean change"), "ci_low", _("95% CI low"),
+                                    "mean_change", _("Mean change"),
+                                    /* xgettext:no-c-format */
+                                    "ci_low", _("95% CI low"),
+                                    /* xgettext:no-c-format */
                                     "ci_high", _("95% CI high"), "improved", _("Reliably improved"),
                                     "caveat", _("Note"), NULL);
 
@@ -712,7 +715,11 @@ sp_outcomes_report_document (const SpOutcomesReport *report,
   measures = table_new ("measures", _("Change from baseline to follow-up"),
                         "measure", _("Measure"), "n", _("n"),
                         "mean_baseline", _("Baseline mean"), "mean_follow_up", _("Follow-up mean"),
-                        "mean_change", _("Mean change"), "ci_low", _("95% CI low"), "ci_high", _("95% CI high"),
+                        "mean_change", _("Mean change"),
+                        /* xgettext:no-c-format */
+                        "ci_low", _("95% CI low"),
+                        /* xgettext:no-c-format */
+                        "ci_high", _("95% CI high"),
                         "median_change", _("Median change"), "improved", _("Reliably improved"),
                         "deteriorated", _("Reliably worse"), "caveat", _("Note"), NULL);
   for (guint k = 0; k < all->measures->len; k++)
@@ -722,6 +729,7 @@ sp_outcomes_report_document (const SpOutcomesReport *report,
   table_add_note (measures, _("Change is follow-up minus baseline, per referral with both measures complete. "
                               "Lower is better for PHQ-9, GAD-7, the pain rating and ONS4 anxiety; higher is "
                               "better for the others."));
+  /* xgettext:no-c-format */
   table_add_note (measures, _("The 95% confidence interval of the mean change uses Student’s t distribution with "
                               "n − 1 degrees of freedom, as the numbers are small."));
   table_add_note (measures, _("Reliable change: PHQ-9 6 points, GAD-7 4, MSK-HQ 6, SWEMWBS 3 metric points, "

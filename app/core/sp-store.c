@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -437,7 +438,7 @@ sp_store_open (const char  *path,
   if (version > SP_SCHEMA_VERSION)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_NEWER_SCHEMA,
-                   _("This database was made by a newer Signpost (schema version %" G_GINT64_FORMAT
+                   _("This database was made by a newer Signpost (schema version %" PRId64
                      "; this version reads up to %d). Update Signpost to open it; the file was left as it was."),
                    version, SP_SCHEMA_VERSION);
       return NULL;

@@ -12,11 +12,13 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "sp-error.h"
 #include "sp-store-private.h"
+#include "sp-json.h"
 #include "sp-sync-store.h"
 #include "sp-validate.h"
 
@@ -37,73 +39,6 @@
 
 /* ---- Small helpers ------------------------------------------------------- */
 
-typedef enum
-{
-  JSON_TEXT_OK,
-  JSON_TEXT_TOO_DEEP,
-  JSON_TEXT_SEVERAL,
-} JsonTextShape;
-
-/* json-glib parses recursively, so a text of eight million '[' would take
- * the stack with it; and json-glib 1.6 leaks what it has read when a
- * second value follows the first ("8{…}"). A scan outside strings finds
- * both before json-glib sees the text. */
-static JsonTextShape
-json_text_shape (const char *data,
-                 gsize       length,
-                 guint       max_depth)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  gboolean in_scalar = FALSE;
-  gboolean seen_value = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (depth == 0)
-        {
-          /* Between values at the top: a value may start only once. */
-          if (g_ascii_isspace (c))
-            {
-              in_scalar = FALSE;
-              continue;
-            }
-          if (in_scalar && (g_ascii_isalnum (c) || c == '.' || c == '+' || c == '-'))
-            continue;
-          if (seen_value)
-            return JSON_TEXT_SEVERAL;
-          seen_value = TRUE;
-          if (c == '"')
-            in_string = TRUE;
-          else if (c == '[' || c == '{')
-            depth++;
-          else
-            in_scalar = TRUE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max_depth)
-            return JSON_TEXT_TOO_DEEP;
-        }
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return JSON_TEXT_OK;
-}
-
 /* Parses an answer from the server: UTF-8 (so an error message quoting it
  * is readable), one value, bounded nesting, valid JSON; SP_ERROR_INVALID
  * otherwise, saying which. */
@@ -122,16 +57,16 @@ sp_sync_json_parse (const char  *data,
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, _("not UTF-8 text"));
       return NULL;
     }
-  switch (json_text_shape (data, length, ANSWER_MAX_DEPTH))
+  switch (sp_json_text_shape (data, length, ANSWER_MAX_DEPTH))
     {
-    case JSON_TEXT_TOO_DEEP:
+    case SP_JSON_SHAPE_TOO_DEEP:
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID, _("lists or objects nested more than %d deep"),
                    ANSWER_MAX_DEPTH);
       return NULL;
-    case JSON_TEXT_SEVERAL:
+    case SP_JSON_SHAPE_SEVERAL:
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID, _("more follows the end of its first JSON value"));
       return NULL;
-    case JSON_TEXT_OK:
+    case SP_JSON_SHAPE_OK:
     default:
       break;
     }
@@ -1918,7 +1853,7 @@ sp_sync_store_get_conflict (SpStore  *store,
     g_clear_pointer (&conflict, sp_conflict_free);
   if (conflict == NULL)
     g_set_error (error, SP_ERROR, SP_ERROR_NOT_FOUND,
-                 _("There is no conflict number %" G_GINT64_FORMAT " waiting: it may have been resolved already."),
+                 _("There is no conflict number %" PRId64 " waiting: it may have been resolved already."),
                  id);
   return conflict;
 }
@@ -2208,7 +2143,7 @@ check_rejected_exists (SpStore  *store,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     return TRUE;
   g_set_error (error, SP_ERROR, SP_ERROR_NOT_FOUND,
-               _("There is no refused change number %" G_GINT64_FORMAT "."), id);
+               _("There is no refused change number %" PRId64 "."), id);
   return FALSE;
 }
 

@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -244,8 +245,8 @@ sp_zip_read (GBytes  *archive,
       if (size > max_total - total)
         {
           g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
-                       _("The .zip file unpacks to more than %" G_GSIZE_FORMAT " MB, more than a catalogue feed should be. "
-                         "Check it is the right file."), max_total / (1024 * 1024));
+                       _("The .zip file unpacks to more than %" PRIu64 " MB, more than a catalogue feed should be. "
+                         "Check it is the right file."), (guint64) (max_total / (1024 * 1024)));
           return NULL;
         }
 

@@ -444,6 +444,7 @@ funder_row (FunderMoney *money)
   /* The share in figures under the bar: a sliver of a bar says little. */
   {
     GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    /* xgettext:no-c-format */
     g_autofree char *share = used > 0 && used < 0.01 ? g_strdup (_("under 1 % used"))
                                                      : g_strdup_printf (_("%.0f %% used"), used * 100);
     GtkWidget *caption = gtk_label_new (share);

@@ -9,79 +9,13 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "sp-json.h"
 #include "sp-validate.h"
 #include "sp-server-batch.h"
 
 #define BATCH_ID_MAX_LENGTH 64
 
 /* ---- JSON in ------------------------------------------------------------- */
-
-typedef enum
-{
-  JSON_TEXT_OK,
-  JSON_TEXT_TOO_DEEP,
-  JSON_TEXT_SEVERAL,
-} JsonTextShape;
-
-/* json-glib parses recursively, so a text of eight million '[' would take
- * the stack with it; and json-glib 1.6 leaks what it has read when a
- * second value follows the first ("8{…}"). A scan outside strings finds
- * both before json-glib sees the text. */
-static JsonTextShape
-json_text_shape (const char *data,
-                 gsize       length,
-                 guint       max_depth)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  gboolean in_scalar = FALSE;
-  gboolean seen_value = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (depth == 0)
-        {
-          /* Between values at the top: a value may start only once. */
-          if (g_ascii_isspace (c))
-            {
-              in_scalar = FALSE;
-              continue;
-            }
-          if (in_scalar && (g_ascii_isalnum (c) || c == '.' || c == '+' || c == '-'))
-            continue;
-          if (seen_value)
-            return JSON_TEXT_SEVERAL;
-          seen_value = TRUE;
-          if (c == '"')
-            in_string = TRUE;
-          else if (c == '[' || c == '{')
-            depth++;
-          else
-            in_scalar = TRUE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max_depth)
-            return JSON_TEXT_TOO_DEEP;
-        }
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return JSON_TEXT_OK;
-}
 
 /* Parses a request body: UTF-8, one value, bounded nesting, valid JSON.
  * Every failure is SP_SERVER_ERROR_MALFORMED_JSON. */
@@ -106,18 +40,18 @@ sp_server_json_parse (const char  *data,
                            _("The request is not valid UTF-8 text."));
       return NULL;
     }
-  switch (json_text_shape (data, length, SP_SERVER_JSON_MAX_DEPTH))
+  switch (sp_json_text_shape (data, length, SP_SERVER_JSON_MAX_DEPTH))
     {
-    case JSON_TEXT_TOO_DEEP:
+    case SP_JSON_SHAPE_TOO_DEEP:
       g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON,
                    _("The request nests lists or objects more than %d deep."),
                    SP_SERVER_JSON_MAX_DEPTH);
       return NULL;
-    case JSON_TEXT_SEVERAL:
+    case SP_JSON_SHAPE_SEVERAL:
       g_set_error_literal (error, SP_SERVER_ERROR, SP_SERVER_ERROR_MALFORMED_JSON,
                            _("The request is not valid JSON: more follows the end of its first value."));
       return NULL;
-    case JSON_TEXT_OK:
+    case SP_JSON_SHAPE_OK:
     default:
       break;
     }

@@ -31,6 +31,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -437,9 +438,9 @@ refuse_too_large (Conn              *conn,
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autofree char *message =
-    g_strdup_printf (_("The request is larger than the server accepts (%" G_GSIZE_FORMAT " MiB). "
+    g_strdup_printf (_("The request is larger than the server accepts (%" PRIu64 " MiB). "
                        "Send the changes in smaller batches."),
-                     conn->listener->limits.max_body / (1024 * 1024));
+                     (guint64) (conn->listener->limits.max_body / (1024 * 1024)));
 
   /* Read on without keeping anything, so the client can finish sending and
    * then read our answer (closing on unread data would reset it first);

@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -990,9 +991,9 @@ sign_in_read (GObject      *source,
             g_task_return_new_error (task, SP_SYNC_ERROR, SP_SYNC_ERROR_LOCKED_OUT,
                                      g_dngettext (GETTEXT_PACKAGE,
                                                   "There were too many tries with a wrong password, so the account is "
-                                                  "locked for now. Try again in %" G_GINT64_FORMAT " minute.",
+                                                  "locked for now. Try again in %" PRId64 " minute.",
                                                   "There were too many tries with a wrong password, so the account is "
-                                                  "locked for now. Try again in %" G_GINT64_FORMAT " minutes.",
+                                                  "locked for now. Try again in %" PRId64 " minutes.",
                                                   (gulong) minutes),
                                      minutes);
           else
