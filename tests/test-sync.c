@@ -718,7 +718,7 @@ test_server_check (Fixture       *f,
 
   /* Signing in to another address forgets it with the cursor. */
   g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
-  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, &error));
+  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
   g_assert_null (sp_sync_store_get_server_id (f->store));
@@ -841,7 +841,7 @@ test_account_remembered (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (account->roles, ==, SP_ROLE_GP);
   g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
-  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, &error));
+  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, NULL, &error));
   g_assert_no_error (error);
   /* Another server: everything from the start again. */
   g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
@@ -859,14 +859,14 @@ test_account_remembered (Fixture       *f,
 
   /* The same account again keeps the cursor; a new grant starts from 0. */
   g_assert_true (sp_store_set_meta (f->store, "sync.cursor", "42", &error));
-  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, &error));
+  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", account, NULL, &error));
   g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 42);
   {
     g_autoptr(JsonObject) granted = sp_test_parse_object ("{\"username\": \"gp.adeyemi\", \"role\": \"gp\", "
                                                           "\"practices\": [\"A81001\", \"B82002\", \"C83003\"]}");
     g_autoptr(SpSyncAccount) wider = sp_sync_account_from_json (granted, &error);
 
-    g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", wider, &error));
+    g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:1", wider, NULL, &error));
     g_assert_cmpint (sp_sync_store_get_cursor (f->store), ==, 0);
   }
 
@@ -985,7 +985,7 @@ test_unreachable (Fixture       *f,
   g_clear_error (&error);
 
   /* Port 9 on loopback: nothing listens there. */
-  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:9", account, &error));
+  g_assert_true (sp_sync_store_remember_account (f->store, "http://127.0.0.1:9", account, NULL, &error));
   sp_sync_client_set_token (client, "not-a-real-token");
   sp_sync_client_set_retry_policy (client, 3, 5, 20);
   start = g_get_monotonic_time ();
@@ -2126,6 +2126,178 @@ test_net_cli (Net           *net,
   g_assert_nonnull (strstr (out, "No conflicts"));
 }
 
+/* A desk that ran on its own, with a practice and a catalogue of its own,
+ * not yet signed in to any server. */
+static Desk *
+local_desk_new (Net        *net,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  Desk *desk = g_new0 (Desk, 1);
+  g_autofree char *file = g_strdup_printf ("%s.db", name);
+  const char * const practices[] = { PRACTICE_A, NULL };
+
+  desk->name = g_strdup (name);
+  desk->path = g_build_filename (net->dir, file, NULL);
+  desk->store = sp_test_open (desk->path);
+  g_assert_true (sp_store_set_local_practice (desk->store, PRACTICE_A, "Riverside Surgery", &error));
+  g_assert_no_error (error);
+  sp_store_set_actor (desk->store, "local", SP_ROLE_LINK_WORKER | SP_ROLE_ADMIN, practices);
+  desk->client = sp_sync_client_new (desk->store);
+  sp_sync_client_set_retry_policy (desk->client, 3, 10, 40);
+  return desk;
+}
+
+static gint64
+outbox_entries (Desk       *desk,
+                const char *row_id)
+{
+  return sp_test_query_int (desk->store, "SELECT count(*) FROM outbox WHERE row_id = ?1", row_id);
+}
+
+/* Signing in to a server for the first time replaces the desk's own
+ * never-synced catalogue with the server's, except what a referral here
+ * still points to; a catalogue admin's is kept and pushed. */
+static void
+test_net_first_sign_in_catalogue (Net           *net,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpProvider) server_provider = NULL;
+  g_autoptr(SpOffering) server_offering = NULL;
+  g_autoptr(SpProvider) kept_provider = NULL;
+  g_autoptr(SpProvider) gone_provider = NULL;
+  g_autoptr(SpFunder) gone_funder = NULL;
+  g_autoptr(SpOffering) referred = NULL;
+  g_autoptr(SpOffering) unreferred = NULL;
+  g_autoptr(SpPatient) p = NULL;
+  g_autoptr(SpReferral) referral = NULL;
+  g_autoptr(SpSyncAccount) account = NULL;
+  g_autoptr(SpProvider) admin_provider = NULL;
+  g_autoptr(SpOffering) admin_one = NULL;
+  g_autoptr(SpOffering) admin_two = NULL;
+  Desk *admin;
+  Desk *local;
+  Desk *curator;
+  SpSyncCounts counts;
+
+  /* The server's catalogue, from an admin's desk. */
+  sp_server_fixture_add_user (net->server, "admin.cat", "admin", PASSWORD, NULL);
+  admin = desk_new (net, "admin.cat");
+  server_provider = sp_test_add_provider (admin->store, "Hollinsford Leisure");
+  server_offering = sp_test_add_offering (admin->store, server_provider->record.id, "Gentle yoga",
+                                          800, 8, NULL, NULL);
+  desk_sync (admin, NULL);
+  desk_free (admin);
+
+  /* A desk with its own practice and catalogue: two offerings, one of
+   * them referred to. */
+  local = local_desk_new (net, "local");
+  kept_provider = sp_test_add_provider (local->store, "Riverside Walks");
+  referred = sp_test_add_offering (local->store, kept_provider->record.id, "Health walk", 0, 6, NULL, NULL);
+  gone_provider = sp_test_add_provider (local->store, "Mill Street Pottery");
+  gone_funder = sp_test_add_funder (local->store, "Local fund", 100000, "2026-04-01");
+  unreferred = sp_test_add_offering (local->store, gone_provider->record.id, "Pottery for wellbeing",
+                                     1200, 6, NULL, gone_funder->record.id);
+  p = sp_test_add_patient (local->store, "Adaeze", "Okonkwo", sp_test_nhs_number (0), "low");
+  referral = sp_store_refer (local->store, p->record.id, referred->record.id, NULL, "Low mood", NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outbox_entries (local, unreferred->record.id), ==, 1);
+
+  /* Signing in as a link worker: the unreferred offering, its provider
+   * and its funder go with their outbox entries; the referred one stays. */
+  sp_server_fixture_add_user (net->server, "lw.a3", "link-worker", PASSWORD, PRACTICE_A);
+  account = sign_in (local, sp_server_fixture_get_url (net->server), "lw.a3", PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (account);
+  g_assert_cmpuint (account->catalogue_replaced, ==, 3);
+  g_assert_false (has_row (local, "offering", unreferred->record.id));
+  g_assert_false (has_row (local, "provider", gone_provider->record.id));
+  g_assert_false (has_row (local, "funder", gone_funder->record.id));
+  g_assert_cmpint (outbox_entries (local, unreferred->record.id), ==, 0);
+  g_assert_cmpint (outbox_entries (local, gone_provider->record.id), ==, 0);
+  g_assert_cmpint (outbox_entries (local, gone_funder->record.id), ==, 0);
+  g_assert_true (has_row (local, "offering", referred->record.id));
+  g_assert_true (has_row (local, "provider", kept_provider->record.id));
+  g_assert_cmpint (outbox_entries (local, referred->record.id), ==, 1);
+  g_assert_cmpint (outbox_entries (local, kept_provider->record.id), ==, 1);
+  g_assert_true (has_row (local, "referral", referral->record.id));
+
+  /* The sync says so, brings the server's catalogue, and the kept
+   * entries are refused (a link worker does not write the catalogue). */
+  g_assert_true (sync_now (local->client, NULL, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts.replaced, ==, 3);
+  g_assert_true (has_row (local, "offering", server_offering->record.id));
+  g_assert_true (has_row (local, "provider", server_provider->record.id));
+  g_assert_true (has_row (local, "offering", referred->record.id));
+  g_assert_false (has_row (local, "offering", unreferred->record.id));
+  g_assert_cmpuint (sp_sync_client_get_n_rejected (local->client), >=, 2);
+  g_assert_cmpint (sp_test_query_int (local->store, "SELECT count(*) FROM rejected_change WHERE row_id = ?1",
+                                      unreferred->record.id), ==, 0);
+  /* Told once. */
+  desk_sync (local, &counts);
+  g_assert_cmpuint (counts.replaced, ==, 0);
+  desk_free (local);
+
+  /* A catalogue admin's own catalogue is kept, and pushed. */
+  curator = local_desk_new (net, "curator");
+  admin_provider = sp_test_add_provider (curator->store, "Canal Rowing Club");
+  admin_one = sp_test_add_offering (curator->store, admin_provider->record.id, "Learn to row", 500, 6, NULL, NULL);
+  admin_two = sp_test_add_offering (curator->store, admin_provider->record.id, "Rowing for all", 0, 8, NULL, NULL);
+  sp_server_fixture_add_user (net->server, "admin.two", "admin", PASSWORD, NULL);
+  g_clear_pointer (&account, sp_sync_account_free);
+  account = sign_in (curator, sp_server_fixture_get_url (net->server), "admin.two", PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (account);
+  g_assert_cmpuint (account->catalogue_replaced, ==, 0);
+  g_assert_true (has_row (curator, "offering", admin_one->record.id));
+  g_assert_true (has_row (curator, "offering", admin_two->record.id));
+  desk_sync (curator, &counts);
+  g_assert_cmpuint (counts.replaced, ==, 0);
+  g_assert_cmpuint (counts.pushed, ==, 3);
+  g_assert_cmpuint (counts.rejected, ==, 0);
+  desk_free (curator);
+  desk_sync (net->a1, NULL);
+  g_assert_true (has_row (net->a1, "offering", admin_one->record.id));
+  g_assert_true (has_row (net->a1, "offering", admin_two->record.id));
+  g_assert_false (has_row (net->a1, "offering", referred->record.id));
+}
+
+/* The CLI says how many were replaced. */
+static void
+test_net_cli_catalogue_replaced (Net           *net,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = g_build_filename (net->dir, "config", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  int status = 0;
+  Desk *local = local_desk_new (net, "cli");
+  g_autofree char *db = g_strdup (local->path);
+  const char *argv[] = { SIGNPOST_CLI, "--db", db, "sync", "--server",
+                         sp_server_fixture_get_url (net->server), "--user", "lw.a2", NULL };
+
+  {
+    g_autoptr(SpProvider) provider = sp_test_add_provider (local->store, "Riverside Walks");
+    g_autoptr(SpOffering) offering = sp_test_add_offering (local->store, provider->record.id, "Health walk",
+                                                           0, 6, NULL, NULL);
+  }
+  desk_free (local);
+
+  env = g_environ_setenv (env, "XDG_CONFIG_HOME", config, TRUE);
+  env = g_environ_setenv (env, "SIGNPOST_TOKEN_STORE", "file", TRUE);
+  env = g_environ_setenv (env, "SIGNPOST_PASSWORD", PASSWORD, TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                               &error));
+  g_assert_no_error (error);
+  g_test_message ("out: %s\nerr: %s", out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "Replaced 2 local catalogue entries with the server’s catalogue."));
+}
+
 #endif /* SIGNPOST_SERVER */
 
 /* A demo desk's made-up patients never go to a server. */
@@ -2232,7 +2404,7 @@ test_retry (Fixture       *f,
       url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
       g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-      g_assert_true (sp_sync_store_remember_account (f->store, url, account, &error));
+      g_assert_true (sp_sync_store_remember_account (f->store, url, account, NULL, &error));
       sp_sync_client_set_token (client, "a-token");
       sp_sync_client_set_retry_policy (client, 3, 2, 10);
       ok = sync_now (client, NULL, &counts, &error);
@@ -2302,6 +2474,8 @@ main (int    argc,
   NET ("/sync/net/bad-op", test_net_bad_op);
   NET ("/sync/net/sessions", test_net_sessions);
   NET ("/sync/net/cli", test_net_cli);
+  NET ("/sync/net/first-sign-in-catalogue", test_net_first_sign_in_catalogue);
+  NET ("/sync/net/cli-catalogue-replaced", test_net_cli_catalogue_replaced);
 #else
   g_test_message ("signpost-server is not built: the tests over HTTP are left out");
 #endif

@@ -189,6 +189,11 @@ print_counts (SpSyncClient       *client,
   guint n_rejected = sp_sync_client_get_n_rejected (client);
   gint64 pending = sp_sync_client_get_pending_changes (client);
 
+  if (counts->replaced > 0)
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "Replaced %" PRId64 " local catalogue entry with the server’s catalogue.\n",
+                          "Replaced %" PRId64 " local catalogue entries with the server’s catalogue.\n",
+                          counts->replaced), (gint64) counts->replaced);
   if (counts->restarts > 0)
     g_print ("%s\n", _("The server had been replaced or restored from a backup, so all its records were fetched again."));
   g_print (_("Changes sent: %u. Records received: %u.\n"), counts->pushed, counts->pulled);
@@ -223,6 +228,7 @@ reply_sync_json (SpSyncClient       *client,
   add_int (builder, "new_conflicts", counts->conflicts);
   add_int (builder, "new_rejected", counts->rejected);
   add_boolean (builder, "fetched_again", counts->restarts > 0);
+  add_int (builder, "catalogue_replaced", counts->replaced);
   add_int (builder, "conflicts", sp_sync_client_get_n_conflicts (client));
   add_int (builder, "rejected", sp_sync_client_get_n_rejected (client));
   add_int (builder, "pending", sp_sync_client_get_pending_changes (client));

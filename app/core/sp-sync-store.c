@@ -31,6 +31,7 @@
 #define META_SERVER_ID    "sync.server_id"
 #define META_LAST_SYNCED  "sync.last_synced_at"
 #define META_LAST_ERROR   "sync.last_error"
+#define META_REPLACED     "sync.catalogue_replaced"
 
 /* Nesting deeper than this in a server's answer is refused before
  * json-glib (which recurses) sees it; the server allows the same in
@@ -298,28 +299,87 @@ sp_sync_account_from_json (JsonObject  *user,
   return g_steal_pointer (&account);
 }
 
+/* The catalogue rows this desk made itself and never synced (rev 0), with
+ * their outbox entries, are deleted, so the server's catalogue takes their
+ * place — except those a referral here still points to (the offering, its
+ * provider and its funders), which stay with their outbox entries: no
+ * patient's referral loses its offering, and the server refuses them with
+ * its reason when they are pushed. Inside the caller's transaction;
+ * *@n_replaced is the number of rows deleted. */
+static const char * const replace_catalogue_sql[][2] = {
+  { "offering",
+    "rev = 0 AND id NOT IN (SELECT offering_id FROM referral)" },
+  { "provider",
+    "rev = 0 AND id NOT IN (SELECT provider_id FROM offering)" },
+  { "funder",
+    "rev = 0 AND id NOT IN (SELECT j.value FROM offering o, json_each (o.funder_ids) j "
+    "                       WHERE o.funder_ids IS NOT NULL AND json_valid (o.funder_ids)) "
+    "AND id NOT IN (SELECT funder_id FROM referral WHERE funder_id IS NOT NULL) "
+    "AND id NOT IN (SELECT funder_id FROM payment WHERE funder_id IS NOT NULL)" },
+};
+
+static gboolean
+replace_local_catalogue (SpStore  *store,
+                         guint    *n_replaced,
+                         GError  **error)
+{
+  *n_replaced = 0;
+  /* Offerings first: a provider or funder is kept while a kept offering
+   * still names it. */
+  for (gsize i = 0; i < G_N_ELEMENTS (replace_catalogue_sql); i++)
+    {
+      const char *table = replace_catalogue_sql[i][0];
+      const char *where = replace_catalogue_sql[i][1];
+      g_autofree char *outbox_sql = g_strdup_printf ("DELETE FROM outbox WHERE entity = ?1 AND row_id IN "
+                                                     "(SELECT id FROM %s WHERE %s)", table, where);
+      g_autofree char *rows_sql = g_strdup_printf ("DELETE FROM %s WHERE %s", table, where);
+
+      if (!exec_text (store, outbox_sql, table, NULL, error) ||
+          !exec_text (store, rows_sql, NULL, NULL, error))
+        return FALSE;
+      *n_replaced += (guint) sqlite3_changes (sp_store_get_handle (store));
+    }
+  return TRUE;
+}
+
 /* Remembers who this desk syncs as, and makes them the store's actor. A
  * different server, user or set of practices starts the cursor again from
  * 0: what one may see is not what another may, and the rows of a newly
- * granted practice lie behind the old cursor. */
+ * granted practice lie behind the old cursor.
+ *
+ * Signing in to a server for the first time (none before, another one, or
+ * signed out before ever syncing) as anyone but a catalogue admin replaces
+ * the desk's own never-synced catalogue with the server's
+ * (replace_local_catalogue); the number replaced is kept for the next sync
+ * to report (SpSyncCounts.replaced) and given in *@n_replaced (may be
+ * NULL). An admin's catalogue is kept: it is pushed as their curation. */
 gboolean
 sp_sync_store_remember_account (SpStore             *store,
                                 const char          *server_url,
                                 const SpSyncAccount *account,
+                                guint               *n_replaced,
                                 GError             **error)
 {
   g_autofree char *old_url = NULL;
   g_autofree char *old_user = NULL;
   g_autofree char *old_practices = NULL;
+  g_autofree char *old_server_id = NULL;
   g_autofree char *practices = NULL;
+  gboolean first_sign_in;
+  guint replaced = 0;
 
   g_return_val_if_fail (SP_IS_STORE (store), FALSE);
   g_return_val_if_fail (server_url != NULL && account != NULL, FALSE);
 
+  if (n_replaced != NULL)
+    *n_replaced = 0;
   old_url = sp_store_get_meta (store, META_SERVER_URL);
   old_user = sp_store_get_meta (store, META_USERNAME);
   old_practices = sp_store_get_meta (store, META_PRACTICES);
+  old_server_id = sp_store_get_meta (store, META_SERVER_ID);
   practices = strv_to_json_text ((const char * const *) account->practices);
+  first_sign_in = old_url == NULL || g_strcmp0 (old_url, server_url) != 0 ||
+                  (old_user == NULL && old_server_id == NULL);
 
   if (!sp_store_begin (store, error))
     return FALSE;
@@ -328,6 +388,18 @@ sp_sync_store_remember_account (SpStore             *store,
       (!sp_store_set_meta (store, META_CURSOR, "0", error) ||
        !exec_text (store, "DELETE FROM meta WHERE key = ?1", META_SERVER_ID, NULL, error)))
     goto fail;
+  if (first_sign_in && (account->roles & SP_ROLE_ADMIN) == 0)
+    {
+      if (!replace_local_catalogue (store, &replaced, error))
+        goto fail;
+      if (replaced > 0)
+        {
+          g_autofree char *text = g_strdup_printf ("%u", replaced);
+
+          if (!sp_store_set_meta (store, META_REPLACED, text, error))
+            goto fail;
+        }
+    }
   if (!sp_store_set_meta (store, META_SERVER_URL, server_url, error) ||
       !sp_store_set_meta (store, META_USERNAME, account->username, error) ||
       !sp_store_set_meta (store, META_DISPLAY_NAME, account->display_name, error) ||
@@ -337,6 +409,11 @@ sp_sync_store_remember_account (SpStore             *store,
   if (!sp_store_commit (store, error))
     return FALSE;
 
+  if (replaced > 0)
+    g_debug ("Signed in to %s for the first time: %u local catalogue entries replaced by the server's",
+             server_url, replaced);
+  if (n_replaced != NULL)
+    *n_replaced = replaced;
   sp_store_set_actor (store, account->username, account->roles,
                       (const char * const *) account->practices);
   return TRUE;
@@ -477,6 +554,23 @@ sp_sync_store_get_last_error (SpStore *store)
 
 /* After a sync: when it last completed (NULL keeps the old time) and what
  * went wrong (NULL: nothing). */
+/* How many of this desk's own catalogue entries signing in replaced with
+ * the server's (sp_sync_store_remember_account), until a sync completes
+ * (sp_sync_store_set_last_result with no error forgets it). */
+guint
+sp_sync_store_get_catalogue_replaced (SpStore *store)
+{
+  g_autofree char *text = NULL;
+  guint64 value = 0;
+
+  g_return_val_if_fail (SP_IS_STORE (store), 0);
+
+  text = sp_store_get_meta (store, META_REPLACED);
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
+    return 0;
+  return (guint) value;
+}
+
 gboolean
 sp_sync_store_set_last_result (SpStore     *store,
                                const char  *synced_at,
@@ -488,7 +582,9 @@ sp_sync_store_set_last_result (SpStore     *store,
   if (!sp_store_begin (store, error))
     return FALSE;
   if ((synced_at != NULL && !sp_store_set_meta (store, META_LAST_SYNCED, synced_at, error)) ||
-      !sp_store_set_meta (store, META_LAST_ERROR, error_message ? error_message : "", error))
+      !sp_store_set_meta (store, META_LAST_ERROR, error_message ? error_message : "", error) ||
+      (synced_at != NULL && error_message == NULL &&
+       !exec_text (store, "DELETE FROM meta WHERE key = ?1", META_REPLACED, NULL, error)))
     {
       sp_store_rollback (store);
       return FALSE;

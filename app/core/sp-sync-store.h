@@ -23,6 +23,8 @@ typedef struct
   char    *display_name;
   SpRoles  roles;
   GStrv    practices;
+  guint    catalogue_replaced;  /* after signing in: this desk's own never-synced
+                                 * catalogue entries replaced by the server's */
 } SpSyncAccount;
 
 SpSyncAccount *sp_sync_account_new        (void);
@@ -36,6 +38,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpSyncAccount, sp_sync_account_free)
 gboolean       sp_sync_store_remember_account (SpStore             *store,
                                                const char          *server_url,
                                                const SpSyncAccount *account,
+                                               guint               *n_replaced,
                                                GError             **error);
 gboolean       sp_sync_store_forget_account   (SpStore             *store,
                                                GError             **error);
@@ -50,6 +53,7 @@ gboolean       sp_sync_store_check_server     (SpStore             *store,
                                                gint64               max_seq,
                                                gboolean            *reset,
                                                GError             **error);
+guint          sp_sync_store_get_catalogue_replaced (SpStore       *store);
 char          *sp_sync_store_get_last_synced  (SpStore             *store);
 char          *sp_sync_store_get_last_error   (SpStore             *store);
 gboolean       sp_sync_store_set_last_result  (SpStore             *store,
@@ -68,6 +72,8 @@ typedef struct
   guint skipped;    /* server rows left alone: a change of mine is pending */
   guint pages;
   guint restarts;   /* the server was replaced or restored: pulled again from the start */
+  guint replaced;   /* this desk's own never-synced catalogue entries that signing in
+                     * replaced with the server's catalogue (reported until a sync completes) */
 } SpSyncCounts;
 
 /* ---- Pushing ------------------------------------------------------------- */

@@ -698,6 +698,8 @@ sync_thread (GTask        *task,
 
   job->session = session_new ();
   job->rand = g_rand_new ();
+  /* Told after every sync until one completes. */
+  job->counts.replaced = sp_sync_store_get_catalogue_replaced (store);
 
   if (push (job, store, cancellable, &error))
     {
@@ -1035,7 +1037,8 @@ sign_in_read (GObject      *source,
 
   /* The account is remembered, and its role and practices are the store's
    * actor from now on; the token is the caller's to keep safe. */
-  if (!sp_sync_store_remember_account (self->store, data->server_url, data->account, &error))
+  if (!sp_sync_store_remember_account (self->store, data->server_url, data->account,
+                                       &data->account->catalogue_replaced, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
