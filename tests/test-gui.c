@@ -37,6 +37,7 @@
 #include "sp-store-private.h"
 #include "sp-trend-chart.h"
 #include "sp-validate.h"
+#include "sp-vocab.h"
 #include "sp-window.h"
 #ifdef SIGNPOST_SERVER
 #include "sp-conflicts-window.h"
@@ -1104,6 +1105,185 @@ body_referral_move_and_undo (Fixture *f)
   g_assert_null (sp_referral_page_get_toast (page));
 }
 
+/* The remove button of the condition row named @label, or NULL. */
+static GtkWidget *
+find_remove_button (GtkWidget  *root,
+                    const char *label)
+{
+  g_autofree char *name = g_strdup_printf ("Remove condition %s", label);
+
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_widget_get_name (root), "remove-condition") == 0)
+    {
+      g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (root),
+                                                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+      if (mismatch == NULL)
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_remove_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+condition_stored (SpStore    *store,
+                  const char *patient_id,
+                  const char *condition_id)
+{
+  g_autoptr(GPtrArray) conditions = sp_store_list_conditions (store, patient_id, NULL);
+
+  g_assert_nonnull (conditions);
+  for (guint i = 0; i < conditions->len; i++)
+    if (g_strcmp0 (((SpCondition *) conditions->pdata[i])->record.id, condition_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gint64
+n_outbox_deletes (SpStore    *store,
+                  const char *row_id)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (store, "SELECT count(*) FROM outbox WHERE entity = 'condition' AND "
+                                                    "row_id = ?1 AND op = 'delete'", NULL);
+
+  g_assert_nonnull (stmt);
+  sqlite3_bind_text (stmt, 1, row_id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static const char *
+condition_label (SpCondition *c)
+{
+  return sp_vocab_label (g_strcmp0 (c->kind, "msk") == 0 ? SP_VOCAB_MSK_CONDITION : SP_VOCAB_MH_CONDITION, c->code);
+}
+
+static void
+body_condition_remove_undo (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpPatientPage *page = sp_window_get_patient_page (f->window);
+  g_autoptr(SpPatient) patient = NULL;
+  g_autoptr(GPtrArray) conditions = NULL;
+  SpCondition *first = NULL, *second = NULL;
+  GtkWidget *button, *row;
+  guint shown;
+  AdwToast *toast;
+
+  /* A demo patient with conditions; two, for removal and for Undo. */
+  for (guint i = 0; i < 30 && second == NULL; i++)
+    {
+      g_autoptr(SpPatientItem) item = item_at (f, i);
+
+      g_clear_pointer (&conditions, g_ptr_array_unref);
+      conditions = sp_store_list_conditions (store, sp_patient_item_get_id (item), NULL);
+      g_assert_nonnull (conditions);
+      if (conditions->len >= 2 &&
+          g_strcmp0 (condition_label (conditions->pdata[0]), condition_label (conditions->pdata[1])) != 0)
+        {
+          first = conditions->pdata[0];
+          second = conditions->pdata[1];
+          patient = sp_store_get_patient (store, sp_patient_item_get_id (item), NULL);
+        }
+    }
+  g_assert_nonnull (second);
+  g_assert_nonnull (patient);
+
+  g_assert_true (sp_window_open_patient (f->window, patient->record.id));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "patient");
+  shown = sp_patient_page_get_n_conditions (page);
+  g_assert_cmpuint (shown, ==, conditions->len);
+  g_assert_null (sp_patient_page_get_toast (page));
+
+  /* Removed: the row goes at once, the store keeps it until the toast closes. */
+  button = find_remove_button (GTK_WIDGET (page), condition_label (first));
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_focusable (button));
+  row = gtk_widget_get_ancestor (button, ADW_TYPE_ACTION_ROW);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_visible (row));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (gtk_widget_get_visible (row));
+  g_assert_cmpuint (sp_patient_page_get_n_conditions (page), ==, shown - 1);
+  toast = sp_patient_page_get_toast (page);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "Condition removed");
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
+  g_assert_true (condition_stored (store, patient->record.id, first->record.id));
+  g_assert_cmpint (n_outbox_deletes (store, first->record.id), ==, 0);
+  adw_toast_dismiss (toast);
+  settle ();
+  g_assert_null (sp_patient_page_get_toast (page));
+  g_assert_false (condition_stored (store, patient->record.id, first->record.id));
+  g_assert_cmpint (n_outbox_deletes (store, first->record.id), ==, 1);
+  g_assert_false (gtk_widget_get_visible (row));
+
+  /* Removed again, and Undo: nothing is written, the row comes back. */
+  button = find_remove_button (GTK_WIDGET (page), condition_label (second));
+  g_assert_nonnull (button);
+  row = gtk_widget_get_ancestor (button, ADW_TYPE_ACTION_ROW);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (gtk_widget_get_visible (row));
+  toast = sp_patient_page_get_toast (page);
+  g_assert_nonnull (toast);
+  g_signal_emit_by_name (toast, "button-clicked");
+  settle ();
+  g_assert_null (sp_patient_page_get_toast (page));
+  g_assert_true (gtk_widget_get_visible (row));
+  g_assert_cmpuint (sp_patient_page_get_n_conditions (page), ==, shown - 1);
+  g_assert_true (condition_stored (store, patient->record.id, second->record.id));
+  g_assert_cmpint (n_outbox_deletes (store, second->record.id), ==, 0);
+
+  /* Read again from the store: the first is gone, the second is there. */
+  g_assert_true (sp_window_open_patient (f->window, patient->record.id));
+  g_assert_null (find_remove_button (GTK_WIDGET (page), condition_label (first)));
+  g_assert_nonnull (find_remove_button (GTK_WIDGET (page), condition_label (second)));
+
+  /* Still waiting when the user leaves the page, the removal is written then. */
+  g_signal_emit_by_name (find_remove_button (GTK_WIDGET (page), condition_label (second)), "clicked");
+  g_assert_nonnull (sp_patient_page_get_toast (page));
+  g_assert_true (condition_stored (store, patient->record.id, second->record.id));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL);
+  g_assert_null (sp_patient_page_get_toast (page));
+  g_assert_false (condition_stored (store, patient->record.id, second->record.id));
+  g_assert_cmpint (n_outbox_deletes (store, second->record.id), ==, 1);
+
+  /* Without the link-worker role there is no remove button. */
+  {
+    g_auto(GStrv) practices = g_strdupv ((char **) sp_store_get_practices (store));
+    g_autofree char *user = g_strdup (sp_store_get_user (store));
+    SpRoles roles = sp_store_get_roles (store);
+    g_autoptr(GPtrArray) left = NULL;
+
+    g_clear_pointer (&conditions, g_ptr_array_unref);
+    for (guint i = 0; i < 30; i++)
+      {
+        g_autoptr(SpPatientItem) item = item_at (f, i);
+
+        left = sp_store_list_conditions (store, sp_patient_item_get_id (item), NULL);
+        if (left != NULL && left->len > 0)
+          {
+            g_clear_pointer (&patient, sp_patient_free);
+            patient = sp_store_get_patient (store, sp_patient_item_get_id (item), NULL);
+            break;
+          }
+        g_clear_pointer (&left, g_ptr_array_unref);
+      }
+    g_assert_nonnull (left);
+    g_assert_true (sp_window_open_patient (f->window, patient->record.id));
+    g_assert_nonnull (find_widget_named (GTK_WIDGET (page), "remove-condition"));
+    sp_store_set_actor (store, "dr.jones", SP_ROLE_GP, (const char * const *) practices);
+    g_assert_true (sp_patient_page_load (page, patient->record.id, NULL));
+    g_assert_cmpuint (sp_patient_page_get_n_conditions (page), ==, left->len);
+    g_assert_null (find_widget_named (GTK_WIDGET (page), "remove-condition"));
+    sp_store_set_actor (store, user, roles, (const char * const *) practices);
+  }
+}
+
 static void
 body_referral_attendance (Fixture *f)
 {
@@ -1661,6 +1841,13 @@ test_referral_move_and_undo (Fixture       *f,
                              gconstpointer  data)
 {
   run_app (f, body_referral_move_and_undo);
+}
+
+static void
+test_condition_remove_undo (Fixture       *f,
+                            gconstpointer  data)
+{
+  run_app (f, body_condition_remove_undo);
 }
 
 static void
@@ -2764,6 +2951,7 @@ main (int   argc,
   g_test_add_func ("/gui/trend/summary", test_trend_chart_summary);
   g_test_add ("/gui/referrals/list", Fixture, NULL, setup_seeded, test_referrals_list, teardown);
   g_test_add ("/gui/referrals/move-undo", Fixture, NULL, setup_seeded, test_referral_move_and_undo, teardown);
+  g_test_add ("/gui/patient/condition-remove-undo", Fixture, NULL, setup_seeded, test_condition_remove_undo, teardown);
   g_test_add ("/gui/referrals/attendance", Fixture, NULL, setup_seeded, test_referral_attendance, teardown);
   g_test_add ("/gui/measures/take", Fixture, NULL, setup_seeded, test_take_measure, teardown);
   g_test_add ("/gui/measures/trend", Fixture, NULL, setup_seeded, test_trend_chart, teardown);

@@ -4,6 +4,12 @@
  * measures show each questionnaire's latest score and band, and the change
  * from the baseline judged by the measure's reliable-change rule.
  *
+ * A link worker can remove a condition recorded in error. As with a
+ * referral's move, the removal is not written at once: the row goes, and a
+ * toast offers Undo. The removal is written when the toast closes, before
+ * the page shows anything else, and when the page goes away; Undo brings
+ * the row back and writes nothing.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "sp-patient-page"
@@ -15,6 +21,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
 #include "sp-measure.h"
 #include "sp-money.h"
 #include "sp-patient-page.h"
@@ -46,6 +53,11 @@ struct _SpPatientPage
   GPtrArray           *rows;   /* (group, row) pairs added for this patient */
   guint                n_referrals;
   guint                n_conditions;
+
+  /* A removal shown but not yet written: it is written when its toast closes. */
+  char                *pending_condition;
+  GtkWidget           *pending_row;
+  AdwToast            *pending_toast;
 };
 
 G_DEFINE_FINAL_TYPE (SpPatientPage, sp_patient_page, ADW_TYPE_BIN)
@@ -210,6 +222,131 @@ fill_details (SpPatientPage *self)
   add_property (self, _("Notes"), p->notes);
 }
 
+
+static void
+update_badges (SpPatientPage *self)
+{
+  g_autoptr(GPtrArray) conditions = NULL;
+  gboolean msk = FALSE, mh = FALSE;
+
+  if (self->store == NULL || self->patient == NULL)
+    return;
+  conditions = sp_store_list_conditions (self->store, self->patient->record.id, NULL);
+  for (guint i = 0; conditions != NULL && i < conditions->len; i++)
+    {
+      SpCondition *c = conditions->pdata[i];
+      gboolean is_msk = g_strcmp0 (c->kind, "msk") == 0;
+
+      if (g_strcmp0 (c->record.id, self->pending_condition) == 0)
+        continue;
+      msk |= is_msk;
+      mh |= !is_msk;
+    }
+  gtk_widget_set_visible (self->msk_badge, msk);
+  gtk_widget_set_visible (self->mh_badge, mh);
+}
+
+static void
+forget_pending (SpPatientPage *self)
+{
+  if (self->pending_toast != NULL)
+    g_signal_handlers_disconnect_by_data (self->pending_toast, self);
+  g_clear_object (&self->pending_toast);
+  g_clear_object (&self->pending_row);
+  g_clear_pointer (&self->pending_condition, g_free);
+}
+
+/* Writes the removal waiting for its toast, if any. */
+static gboolean
+write_pending (SpPatientPage  *self,
+               GError        **error)
+{
+  g_autofree char *id = g_steal_pointer (&self->pending_condition);
+  g_autoptr(AdwToast) toast = g_steal_pointer (&self->pending_toast);
+
+  g_clear_object (&self->pending_row);
+  if (toast != NULL)
+    {
+      /* Saved now: the toast may stay to say so, but without an Undo that
+       * could no longer be honoured. It is not dismissed from here, as that
+       * could cut its opening animation short, which libadwaita 1.2's toast
+       * overlay does not survive. */
+      g_signal_handlers_disconnect_by_data (toast, self);
+      adw_toast_set_button_label (toast, NULL);
+    }
+  if (id == NULL || self->store == NULL)
+    return TRUE;
+  return sp_store_remove (self->store, &sp_entity_condition, id, error);
+}
+
+/* Writes the waiting removal now; says so, and shows the row again, if the
+ * store refuses it. */
+void
+sp_patient_page_commit_pending (SpPatientPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkWidget) row = NULL;
+
+  g_return_if_fail (SP_IS_PATIENT_PAGE (self));
+
+  if (self->pending_condition == NULL)
+    {
+      forget_pending (self);
+      return;
+    }
+  row = self->pending_row ? g_object_ref (self->pending_row) : NULL;
+  if (!write_pending (self, &error))
+    {
+      if (row != NULL && !gtk_widget_in_destruction (GTK_WIDGET (self)))
+        {
+          gtk_widget_set_visible (row, TRUE);
+          self->n_conditions++;
+          update_badges (self);
+        }
+      sp_gui_show_error (GTK_WIDGET (self), _("The Condition Was Not Removed"), error);
+    }
+}
+
+static void
+toast_dismissed_cb (AdwToast      *toast,
+                    SpPatientPage *self)
+{
+  if (toast != self->pending_toast)
+    return;
+  /* The toast is closing by itself: only the write is left to do. */
+  g_signal_handlers_disconnect_by_data (toast, self);
+  g_clear_object (&self->pending_toast);
+  sp_patient_page_commit_pending (self);
+}
+
+static void
+toast_undo_cb (AdwToast      *toast,
+               SpPatientPage *self)
+{
+  if (toast != self->pending_toast)
+    return;
+  /* Nothing was written: showing the row again is the whole undo. The toast
+   * closes itself after its button is clicked. */
+  if (self->pending_row != NULL)
+    {
+      gtk_widget_set_visible (self->pending_row, TRUE);
+      self->n_conditions++;
+    }
+  forget_pending (self);
+  update_badges (self);
+}
+
+static void
+remove_clicked_cb (GtkButton     *button,
+                   SpPatientPage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "sp-condition-id");
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_ACTION_ROW);
+
+  if (id != NULL && row != NULL)
+    sp_patient_page_remove_condition (self, id, row);
+}
+
 static gboolean
 fill_conditions (SpPatientPage  *self,
                  GError        **error)
@@ -217,9 +354,12 @@ fill_conditions (SpPatientPage  *self,
   g_autoptr(GPtrArray) conditions = sp_store_list_conditions (self->store, self->patient->record.id, error);
   gboolean msk = FALSE, mh = FALSE;
 
+  gboolean can_remove;
+
   if (conditions == NULL)
     return FALSE;
 
+  can_remove = (sp_store_get_roles (self->store) & SP_ROLE_LINK_WORKER) != 0;
   self->n_conditions = conditions->len;
   for (guint i = 0; i < conditions->len; i++)
     {
@@ -242,6 +382,22 @@ fill_conditions (SpPatientPage  *self,
         gtk_widget_add_css_class (kind, "kind");
         adw_action_row_add_prefix (ADW_ACTION_ROW (row), kind);
       }
+      if (can_remove)
+        {
+          const char *label = sp_vocab_label (is_msk ? SP_VOCAB_MSK_CONDITION : SP_VOCAB_MH_CONDITION, c->code);
+          GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+          /* Translators: the accessible name of a button, e.g. "Remove condition Low back pain" */
+          g_autofree char *name = g_strdup_printf (_("Remove condition %s"), label);
+
+          gtk_widget_set_name (remove, "remove-condition");
+          gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+          gtk_widget_set_tooltip_text (remove, _("Remove, if recorded in error"));
+          gtk_widget_add_css_class (remove, "flat");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+          g_object_set_data_full (G_OBJECT (remove), "sp-condition-id", g_strdup (c->record.id), g_free);
+          g_signal_connect_object (remove, "clicked", G_CALLBACK (remove_clicked_cb), self, 0);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+        }
       add_row (self, self->conditions_group, row);
     }
   if (conditions->len == 0)
@@ -466,6 +622,15 @@ sp_patient_page_dispose (GObject *object)
 {
   SpPatientPage *self = SP_PATIENT_PAGE (object);
 
+  /* A removal waiting for its toast is written, not lost. */
+  if (self->pending_condition != NULL && self->store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!write_pending (self, &error))
+        g_warning ("A condition's removal could not be saved: %s", error->message);
+    }
+  forget_pending (self);
+
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_PATIENT_PAGE);
@@ -539,6 +704,8 @@ sp_patient_page_load (SpPatientPage  *self,
   g_return_val_if_fail (patient_id != NULL, FALSE);
   g_return_val_if_fail (self->store != NULL, FALSE);
 
+  /* A removal waiting for its toast is written before the store is read. */
+  sp_patient_page_commit_pending (self);
   patient = sp_store_get_patient (self->store, patient_id, error);
   if (patient == NULL)
     return FALSE;
@@ -597,4 +764,61 @@ sp_patient_page_get_n_conditions (SpPatientPage *self)
 {
   g_return_val_if_fail (SP_IS_PATIENT_PAGE (self), 0);
   return self->n_conditions;
+}
+
+/* Removes the condition @condition_id, shown in @row: the row goes at once,
+ * and the removal is written when the toast offering Undo closes. */
+void
+sp_patient_page_remove_condition (SpPatientPage *self,
+                                  const char    *condition_id,
+                                  GtkWidget     *row)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (SP_IS_PATIENT_PAGE (self));
+  g_return_if_fail (condition_id != NULL);
+  g_return_if_fail (GTK_IS_WIDGET (row));
+
+  if (g_strcmp0 (condition_id, self->pending_condition) == 0)
+    return;
+  /* A removal already waiting is written first. */
+  sp_patient_page_commit_pending (self);
+
+  toast = adw_toast_new (_("Condition removed"));
+  adw_toast_set_button_label (toast, _("_Undo"));
+  /* Normal priority: libadwaita 1.2 can fail an assertion when a toast it
+   * postponed for a high-priority one comes back while still hiding. */
+  adw_toast_set_timeout (toast, 8);
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (toast_undo_cb), self, 0);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
+
+  self->pending_condition = g_strdup (condition_id);
+  self->pending_row = g_object_ref (row);
+  self->pending_toast = g_object_ref (toast);
+  /* Focus would be lost with the row: move it to the next row, or the
+   * previous, or the page's first button. */
+  if (gtk_widget_get_focus_child (row) != NULL || gtk_widget_has_focus (row))
+    {
+      gboolean moved = FALSE;
+
+      for (GtkWidget *w = gtk_widget_get_next_sibling (row); w != NULL && !moved; w = gtk_widget_get_next_sibling (w))
+        moved = gtk_widget_get_visible (w) && gtk_widget_child_focus (w, GTK_DIR_TAB_FORWARD);
+      for (GtkWidget *w = gtk_widget_get_prev_sibling (row); w != NULL && !moved; w = gtk_widget_get_prev_sibling (w))
+        moved = gtk_widget_get_visible (w) && gtk_widget_child_focus (w, GTK_DIR_TAB_FORWARD);
+      if (!moved)
+        gtk_widget_grab_focus (self->match_button);
+    }
+  gtk_widget_set_visible (row, FALSE);
+  if (self->n_conditions > 0)
+    self->n_conditions--;
+  update_badges (self);
+  sp_gui_add_toast (GTK_WIDGET (self), toast);
+}
+
+/* The toast offering Undo for the removal waiting, or NULL. */
+AdwToast *
+sp_patient_page_get_toast (SpPatientPage *self)
+{
+  g_return_val_if_fail (SP_IS_PATIENT_PAGE (self), NULL);
+  return self->pending_toast;
 }

@@ -22,5 +22,10 @@ const char *sp_patient_page_get_patient_id   (SpPatientPage *self);
 const char *sp_patient_page_get_title        (SpPatientPage *self);
 guint       sp_patient_page_get_n_referrals  (SpPatientPage *self);
 guint       sp_patient_page_get_n_conditions (SpPatientPage *self);
+void        sp_patient_page_remove_condition (SpPatientPage *self,
+                                              const char    *condition_id,
+                                              GtkWidget     *row);
+AdwToast   *sp_patient_page_get_toast        (SpPatientPage *self);
+void        sp_patient_page_commit_pending   (SpPatientPage *self);
 
 G_END_DECLS

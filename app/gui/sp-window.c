@@ -208,11 +208,22 @@ leave_referral_page (SpWindow   *self,
     sp_referral_page_commit_pending (self->referral_page);
 }
 
+/* Likewise a patient's page writes a condition's removal still waiting. */
+static void
+leave_patient_page (SpWindow   *self,
+                    const char *to)
+{
+  if (self->patient_page != NULL && g_strcmp0 (visible_page (self), "patient") == 0 &&
+      g_strcmp0 (to, "patient") != 0)
+    sp_patient_page_commit_pending (self->patient_page);
+}
+
 static void
 show_page (SpWindow   *self,
            const char *page)
 {
   leave_referral_page (self, page);
+  leave_patient_page (self, page);
   gtk_stack_set_visible_child_name (self->content_stack, page);
   adw_leaflet_set_visible_child (self->leaflet, self->content_box);
   update_navigation (self);
@@ -455,6 +466,8 @@ edit_patient_action (GtkWidget  *widget,
   SpWindow *self = SP_WINDOW (widget);
   const char *id = sp_patient_page_get_patient_id (self->patient_page);
 
+  /* The editor reads the conditions: a removal waiting is written first. */
+  sp_patient_page_commit_pending (self->patient_page);
   if (id != NULL)
     open_editor (self, id);
 }
