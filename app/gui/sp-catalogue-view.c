@@ -38,6 +38,7 @@ struct _SpCatalogueView
   GtkWidget      *admin_bar;
 
   SpStore        *store;
+  gboolean        needs_load;    /* the store changed while the view was not shown */
   guint           n_offerings;
   guint           n_shown;
   char          **search_words;  /* casefolded */
@@ -592,6 +593,20 @@ sp_catalogue_view_set_property (GObject      *object,
     }
 }
 
+/* The rows are built when the view is first shown, not at start-up: a
+ * hidden page of a GtkStack is still measured, and a large catalogue made
+ * the first frame of the window wait for it. */
+static void
+sp_catalogue_view_map (GtkWidget *widget)
+{
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (widget);
+
+  GTK_WIDGET_CLASS (sp_catalogue_view_parent_class)->map (widget);
+
+  if (self->needs_load)
+    sp_catalogue_view_reload (self);
+}
+
 static void
 sp_catalogue_view_class_init (SpCatalogueViewClass *klass)
 {
@@ -602,6 +617,7 @@ sp_catalogue_view_class_init (SpCatalogueViewClass *klass)
   object_class->get_property = sp_catalogue_view_get_property;
   object_class->set_property = sp_catalogue_view_set_property;
   widget_class->grab_focus = sp_catalogue_view_grab_focus;
+  widget_class->map = sp_catalogue_view_map;
 
   properties[PROP_SEARCH_MODE] =
     g_param_spec_boolean ("search-mode", NULL, NULL, FALSE,
@@ -648,7 +664,12 @@ sp_catalogue_view_set_store (SpCatalogueView *self,
   g_return_if_fail (SP_IS_STORE (store));
 
   if (g_set_object (&self->store, store))
-    sp_catalogue_view_reload (self);
+    {
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        sp_catalogue_view_reload (self);
+      else
+        self->needs_load = TRUE;
+    }
 }
 
 void
@@ -662,6 +683,7 @@ sp_catalogue_view_reload (SpCatalogueView *self)
 
   g_return_if_fail (SP_IS_CATALOGUE_VIEW (self));
 
+  self->needs_load = FALSE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
     gtk_list_box_remove (self->list_box, child);
   self->n_offerings = 0;
@@ -721,6 +743,9 @@ guint
 sp_catalogue_view_get_n_shown (SpCatalogueView *self)
 {
   g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), 0);
+
+  if (self->needs_load)
+    sp_catalogue_view_reload (self);
   return self->n_shown;
 }
 
