@@ -926,6 +926,39 @@ outcome_measure (GPtrArray           *items,
   return m;
 }
 
+/* Outcomes and experience are both reported for everyone, then for each
+ * modality and each offering: read the scope once, in one transaction,
+ * then build one group for each slice. */
+typedef gpointer (*GroupBuilder) (const ItemGroup *from);
+
+static GPtrArray *
+grouped_report (SpStore               *store,
+                const SpReportFilter  *filter,
+                gboolean               with_scores,
+                SpReportInfo          *info,
+                GroupBuilder           build,
+                GDestroyNotify         free_group,
+                GError               **error)
+{
+  g_auto(Scope) scope = { 0, };
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(SpReportFilter) any = NULL;
+  GPtrArray *groups;
+  gboolean owned;
+
+  if (filter == NULL)
+    filter = any = sp_report_filter_new ();
+  if (!report_begin (store, filter, with_scores, info, &scope, &owned, error))
+    return NULL;
+  read_end (store, owned);
+
+  groups = g_ptr_array_new_with_free_func (free_group);
+  items = group_items (&scope);
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (groups, build (items->pdata[i]));
+  return groups;
+}
+
 static SpOutcomeGroup *
 outcome_group (const ItemGroup *from)
 {
@@ -990,21 +1023,12 @@ sp_store_outcomes_report (SpStore               *store,
                           GError               **error)
 {
   g_autoptr(SpOutcomesReport) report = g_new0 (SpOutcomesReport, 1);
-  g_auto(Scope) scope = { 0, };
-  g_autoptr(GPtrArray) groups = NULL;
-  g_autoptr(SpReportFilter) any = NULL;
-  gboolean owned;
 
-  if (filter == NULL)
-    filter = any = sp_report_filter_new ();
-  if (!report_begin (store, filter, TRUE, &report->info, &scope, &owned, error))
+  report->groups = grouped_report (store, filter, TRUE, &report->info,
+                                   (GroupBuilder) outcome_group,
+                                   (GDestroyNotify) outcome_group_free, error);
+  if (report->groups == NULL)
     return NULL;
-  read_end (store, owned);
-
-  report->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) outcome_group_free);
-  groups = group_items (&scope);
-  for (guint i = 0; i < groups->len; i++)
-    g_ptr_array_add (report->groups, outcome_group (groups->pdata[i]));
   return g_steal_pointer (&report);
 }
 
@@ -1064,21 +1088,12 @@ sp_store_experience_report (SpStore               *store,
                             GError               **error)
 {
   g_autoptr(SpExperienceReport) report = g_new0 (SpExperienceReport, 1);
-  g_auto(Scope) scope = { 0, };
-  g_autoptr(GPtrArray) groups = NULL;
-  g_autoptr(SpReportFilter) any = NULL;
-  gboolean owned;
 
-  if (filter == NULL)
-    filter = any = sp_report_filter_new ();
-  if (!report_begin (store, filter, FALSE, &report->info, &scope, &owned, error))
+  report->groups = grouped_report (store, filter, FALSE, &report->info,
+                                   (GroupBuilder) experience_group,
+                                   (GDestroyNotify) experience_group_free, error);
+  if (report->groups == NULL)
     return NULL;
-  read_end (store, owned);
-
-  report->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) experience_group_free);
-  groups = group_items (&scope);
-  for (guint i = 0; i < groups->len; i++)
-    g_ptr_array_add (report->groups, experience_group (groups->pdata[i]));
   return g_steal_pointer (&report);
 }
 
