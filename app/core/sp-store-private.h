@@ -43,5 +43,9 @@ gboolean  sp_store_write_row    (SpStore            *self,
                                  const SpEntityInfo *info,
                                  JsonObject         *row,
                                  GError            **error);
+gboolean  sp_store_write_record (SpStore            *self,
+                                 const SpEntityInfo *info,
+                                 gconstpointer       record,
+                                 GError            **error);
 
 G_END_DECLS

@@ -986,6 +986,73 @@ sp_store_write_row (SpStore             *self,
   return sp_store_step_done (self, stmt, error);
 }
 
+static void
+bind_field (SpStmt             *stmt,
+            int                 i,
+            const SpEntityInfo *info,
+            gconstpointer       rec,
+            const SpColumn     *c)
+{
+  switch (c->type)
+    {
+    case SP_COL_TEXT:
+      sqlite3_bind_text (stmt, i, FIELD (rec, c, char *), -1, SQLITE_STATIC);
+      break;
+    case SP_COL_INT:
+      if (c->nullable && FIELD (rec, c, gint64) == SP_UNSET)
+        sqlite3_bind_null (stmt, i);
+      else
+        sqlite3_bind_int64 (stmt, i, FIELD (rec, c, gint64));
+      break;
+    case SP_COL_BOOL:
+      sqlite3_bind_int (stmt, i, FIELD (rec, c, gboolean) ? 1 : 0);
+      break;
+    case SP_COL_REAL:
+      if (isnan (FIELD (rec, c, gdouble)))
+        sqlite3_bind_null (stmt, i);
+      else
+        sqlite3_bind_double (stmt, i, FIELD (rec, c, gdouble));
+      break;
+    case SP_COL_STRV:
+    case SP_COL_JSON:
+    default:
+      {
+        /* As sp_store_write_row stores them: the field's JSON, compact. */
+        g_autoptr(JsonNode) node = sp_record_get_node (info, rec, c);
+
+        if (JSON_NODE_HOLDS_NULL (node))
+          sqlite3_bind_null (stmt, i);
+        else
+          sqlite3_bind_text (stmt, i, json_to_string (node, FALSE), -1, g_free);
+      }
+      break;
+    }
+}
+
+/* Writes a whole record as it is, like sp_store_write_row, from its fields:
+ * no JSON object is made for it, only the text of its lists. */
+gboolean
+sp_store_write_record (SpStore             *self,
+                       const SpEntityInfo  *info,
+                       gconstpointer        record,
+                       GError             **error)
+{
+  g_autoptr(SpStmt) stmt = sp_store_prepare (self, cached_sql (info, 1), error);
+  const SpRecord *r = record;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, r->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, r->practice, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, r->rev);
+  sqlite3_bind_int (stmt, 4, r->deleted ? 1 : 0);
+  sqlite3_bind_text (stmt, 5, r->updated_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, r->updated_by, -1, SQLITE_STATIC);
+  for (guint k = 0; k < info->n_columns; k++)
+    bind_field (stmt, 7 + (int) k, info, record, &info->columns[k]);
+  return sp_store_step_done (self, stmt, error);
+}
+
 static gboolean
 write_outbox (SpStore     *self,
               const char  *entity,

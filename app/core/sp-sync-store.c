@@ -1411,7 +1411,8 @@ static void
 sync_change_free (SpSyncChange *change)
 {
   g_free (change->id);
-  g_clear_pointer (&change->data, json_object_unref);
+  if (change->record != NULL)
+    sp_record_free (change->info, change->record);
   g_free (change);
 }
 
@@ -1517,8 +1518,9 @@ decode_change (JsonNode  *node,
     }
   ((SpRecord *) record)->rev = change->rev;
   ((SpRecord *) record)->deleted = change->deleted;
-  change->data = sp_record_to_json (change->info, record);
-  sp_record_free (change->info, record);
+  /* Kept as the record: it is written from its fields, and turned back
+   * into JSON only for the rare conflict. */
+  change->record = record;
   return change;
 
 fail:
@@ -1660,10 +1662,13 @@ refresh_conflict (SpStore       *store,
   *open = TRUE;
   server_rev = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, sp_stmt_release);
-  if (change->rev <= server_rev || change->data == NULL)
+  if (change->rev <= server_rev || change->record == NULL)
     return TRUE;
 
-  theirs = object_to_text (change->data);
+  {
+    g_autoptr(JsonObject) data = sp_record_to_json (change->info, change->record);
+    theirs = object_to_text (data);
+  }
   stmt = sp_store_prepare (store, "UPDATE conflict SET theirs = ?1, server_rev = ?2 WHERE entity = ?3 AND row_id = ?4",
                            error);
   if (stmt == NULL)
@@ -1700,16 +1705,17 @@ clash_reason (SpStore      *store,
               SpSyncChange *change,
               const char   *detail)
 {
-  const char *nhs_number = member_string (change->data, "nhs_number");
+  const SpPatient *patient = change->info == &sp_entity_patient ? change->record : NULL;
+  const char *nhs_number = patient != NULL ? patient->nhs_number : NULL;
   g_autoptr(SpStmt) stmt = NULL;
 
-  if (change->info == &sp_entity_patient && nhs_number != NULL)
+  if (nhs_number != NULL)
     stmt = sp_store_prepare (store,
                              "SELECT given_name, family_name FROM patient WHERE practice = ?1 AND nhs_number = ?2 "
                              "AND deleted = 0 AND id <> ?3", NULL);
   if (stmt != NULL)
     {
-      sqlite3_bind_text (stmt, 1, member_string (change->data, "practice"), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 1, patient->record.practice, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, nhs_number, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 3, change->id, -1, SQLITE_TRANSIENT);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1718,15 +1724,23 @@ clash_reason (SpStore      *store,
                                   "server’s."),
                                 (const char *) sqlite3_column_text (stmt, 0),
                                 (const char *) sqlite3_column_text (stmt, 1),
-                                member_string (change->data, "given_name"),
-                                member_string (change->data, "family_name"));
+                                patient->given_name, patient->family_name);
     }
   return g_strdup (detail);
 }
 
+/* What a page needs to look up for each of its rows. A desk with nothing
+ * pending and no conflict, as at its first sync, need not ask for each. */
+typedef struct
+{
+  gboolean may_have_pending;
+  gboolean may_have_conflicts;
+} PageState;
+
 static gboolean
 apply_change (SpStore       *store,
               SpSyncChange  *change,
+              PageState     *state,
               SpSyncCounts  *counts,
               GError       **error)
 {
@@ -1736,17 +1750,17 @@ apply_change (SpStore       *store,
   gboolean fresh;
   gint64 rev;
 
-  if (change->data != NULL &&
-      !row_visible (store, change->info, member_string (change->data, "practice")))
+  if (change->record != NULL &&
+      !row_visible (store, change->info, ((SpRecord *) change->record)->practice))
     {
       g_debug ("Skipped a %s of a practice this account is not granted", change->info->name);
       return TRUE;
     }
 
   /* A row with my change pending or in conflict is the push's to decide. */
-  if (!refresh_conflict (store, change, &conflict_open, error))
+  if (state->may_have_conflicts && !refresh_conflict (store, change, &conflict_open, error))
     return FALSE;
-  if (conflict_open || has_pending (store, change->info->name, change->id))
+  if (conflict_open || (state->may_have_pending && has_pending (store, change->info->name, change->id)))
     {
       counts->skipped++;
       return TRUE;
@@ -1759,7 +1773,7 @@ apply_change (SpStore       *store,
     return TRUE;
   fresh = rev < change->rev;
 
-  if (change->data == NULL)
+  if (change->record == NULL)
     {
       g_autofree char *sql = g_strdup_printf ("UPDATE %s SET deleted = 1, rev = ?1 WHERE id = ?2", change->info->table);
       g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
@@ -1776,26 +1790,27 @@ apply_change (SpStore       *store,
 
   /* A row this desk cannot hold as it is (say the same NHS number as a
    * patient recorded here and not yet synced) does not stop the sync: it is
-   * kept as a conflict, with the reason, for the user to sort out. */
-  if (!sp_store_begin (store, error))
-    return FALSE;
-  if (!sp_store_write_row (store, change->info, change->data, &local_error))
+   * kept as a conflict, with the reason, for the user to sort out. The
+   * write is one statement, which SQLite undoes whole when it fails, so it
+   * needs no savepoint of its own. */
+  if (!sp_store_write_record (store, change->info, change->record, &local_error))
     {
-      sp_store_rollback (store);
+      g_autoptr(JsonObject) data = NULL;
+
       if (!g_error_matches (local_error, SP_ERROR, SP_ERROR_CONSTRAINT))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
       reason = clash_reason (store, change, local_error->message);
-      if (!record_conflict (store, change->info->name, change->id, NULL, NULL, change->data, change->rev,
+      data = sp_record_to_json (change->info, change->record);
+      if (!record_conflict (store, change->info->name, change->id, NULL, NULL, data, change->rev,
                             reason, error))
         return FALSE;
+      state->may_have_conflicts = TRUE;
       counts->conflicts++;
       return TRUE;
     }
-  if (!sp_store_commit (store, error))
-    return FALSE;
   counts->pulled += fresh;
   return TRUE;
 }
@@ -1809,6 +1824,7 @@ sp_sync_store_apply_page (SpStore       *store,
                           GError       **error)
 {
   SpSyncCounts page_counts = { 0, };
+  PageState state;
   g_autofree char *cursor = NULL;
 
   g_return_val_if_fail (SP_IS_STORE (store), FALSE);
@@ -1816,8 +1832,11 @@ sp_sync_store_apply_page (SpStore       *store,
 
   if (!sp_store_begin (store, error))
     return FALSE;
+  /* Read inside the transaction: nothing else adds to either meanwhile. */
+  state.may_have_pending = query_count (store, "SELECT EXISTS (SELECT 1 FROM outbox)") != 0;
+  state.may_have_conflicts = query_count (store, "SELECT EXISTS (SELECT 1 FROM conflict)") != 0;
   for (guint i = 0; i < page->changes->len; i++)
-    if (!apply_change (store, page->changes->pdata[i], &page_counts, error))
+    if (!apply_change (store, page->changes->pdata[i], &state, &page_counts, error))
       goto fail;
   if (page->last_seq > sp_sync_store_get_cursor (store))
     {

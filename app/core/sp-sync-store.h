@@ -131,7 +131,7 @@ typedef struct
   gint64              rev;
   gint64              seq;
   gboolean            deleted;
-  JsonObject         *data;   /* record JSON, or NULL for a bare tombstone */
+  gpointer            record; /* the record, checked in full, or NULL for a bare tombstone */
 } SpSyncChange;
 
 typedef struct

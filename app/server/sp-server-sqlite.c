@@ -26,6 +26,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "sp-store-private.h"
 #include "sp-validate.h"
 #include "sp-server-db.h"
 #include "sp-server-error.h"
@@ -391,34 +392,6 @@ fail:
 
 /* ---- Rows ---------------------------------------------------------------- */
 
-static JsonNode *
-column_node (sqlite3_stmt   *stmt,
-             int             i,
-             const SpColumn *c)
-{
-  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
-    return json_node_new (JSON_NODE_NULL);
-
-  switch (c->type)
-    {
-    case SP_COL_TEXT:
-      return json_node_init_string (json_node_alloc (), (const char *) sqlite3_column_text (stmt, i));
-    case SP_COL_INT:
-      return json_node_init_int (json_node_alloc (), sqlite3_column_int64 (stmt, i));
-    case SP_COL_BOOL:
-      return json_node_init_boolean (json_node_alloc (), sqlite3_column_int64 (stmt, i) != 0);
-    case SP_COL_REAL:
-      return json_node_init_double (json_node_alloc (), sqlite3_column_double (stmt, i));
-    case SP_COL_STRV:
-    case SP_COL_JSON:
-    default:
-      {
-        JsonNode *node = json_from_string ((const char *) sqlite3_column_text (stmt, i), NULL);
-        return node != NULL ? node : json_node_new (JSON_NODE_NULL);
-      }
-    }
-}
-
 static void
 bind_node (sqlite3_stmt   *stmt,
            int             i,
@@ -457,7 +430,11 @@ bind_node (sqlite3_stmt   *stmt,
 }
 
 /* The stored row as canonical record JSON, or NULL (without an error) when
- * there is none. */
+ * there is none. The columns are in the desk's order (header, then the
+ * entity's own), so the core's reader makes the record straight from the
+ * statement: lists of codes without a JSON parser, and no JSON object
+ * made only to be decoded again. Every stored row was canonical when it
+ * was written, so its record's JSON is canonical too. */
 static JsonObject *
 read_row (SpServerSqlite      *self,
           const SpEntityInfo  *info,
@@ -467,25 +444,23 @@ read_row (SpServerSqlite      *self,
 {
   EntityTable *table = g_hash_table_lookup (self->tables, info);
   g_autoptr(SpServerStmt) stmt = sp_server_db_prepare (self->db, table->select_sql, error);
-  g_autoptr(JsonObject) raw = NULL;
+  gpointer rec;
+  JsonObject *row;
   int rc;
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   rc = sp_server_db_step (self->db, stmt, error);
   if (rc != SQLITE_ROW)
     return NULL;
 
-  raw = json_object_new ();
-  for (guint i = 0; i < table->columns->len; i++)
-    {
-      const SpColumn *c = g_ptr_array_index (table->columns, i);
-      json_object_set_member (raw, c->name, column_node (stmt, (int) i, c));
-    }
+  rec = sp_store_record_from_stmt (info, stmt, 0);
+  row = sp_record_to_json (info, rec);
+  sp_record_free (info, rec);
   if (seq != NULL)
     *seq = sqlite3_column_int64 (stmt, (int) table->columns->len);
-  return sp_server_record_canonical (info, raw, error);
+  return row;
 }
 
 static gboolean

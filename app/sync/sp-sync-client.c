@@ -608,6 +608,151 @@ push (SyncJob       *job,
 /* A server replaced or restored while this sync runs is met again on the
  * next page; more than this in one sync is not a server to trust. */
 #define MAX_RESTARTS 2
+/* Pages fetched and decoded ahead of the one being written. */
+#define PAGES_AHEAD 2
+
+/* The pull runs as two stages, so the network, the server and the JSON
+ * decoding of the next page overlap the writing of this one: a fetcher
+ * thread asks for pages by cursor (the next cursor is in the page just
+ * decoded, so it never waits for the write) and hands them over a queue;
+ * the sync thread checks each against the server it knows and writes it.
+ * The fetcher has its own session and random source; it stays at most
+ * PAGES_AHEAD pages ahead, so memory stays bounded. */
+typedef struct
+{
+  SyncJob       job;          /* a copy of the sync's: its own session and rand */
+  gint64        since;
+  GCancellable *cancellable;  /* cancelled with the sync's, or to stop early */
+  gulong        cancelled_id;
+  GCancellable *parent;
+  GAsyncQueue  *pages;        /* Fetched */
+  GAsyncQueue  *credits;      /* one per page the fetcher may still fetch ahead */
+  GThread      *thread;
+} Fetcher;
+
+typedef struct
+{
+  SpSyncPage *page;   /* or NULL with error set */
+  GError     *error;
+} Fetched;
+
+static void
+fetched_free (Fetched *fetched)
+{
+  g_clear_pointer (&fetched->page, sp_sync_page_free);
+  g_clear_error (&fetched->error);
+  g_free (fetched);
+}
+
+static void
+cancel_fetcher_cb (GCancellable *parent,
+                   GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+static gpointer
+fetcher_thread (gpointer user_data)
+{
+  Fetcher *f = user_data;
+  gint64 cursor = f->since;
+
+  f->job.session = session_new ();
+  f->job.rand = g_rand_new ();
+  for (;;)
+    {
+      Fetched *fetched = g_new0 (Fetched, 1);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *path = NULL;
+      const char *data;
+      gsize length = 0;
+      guint status = 0;
+
+      g_async_queue_pop (f->credits);
+      if (g_cancellable_set_error_if_cancelled (f->cancellable, &fetched->error))
+        {
+          g_async_queue_push (f->pages, fetched);
+          break;
+        }
+      path = g_strdup_printf ("/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u", cursor, f->job.page_size);
+      bytes = send_with_retry (&f->job, "GET", path, NULL, &status, f->cancellable, &fetched->error);
+      if (bytes != NULL && status != SOUP_STATUS_OK)
+        set_status_error (&fetched->error, status, bytes);
+      else if (bytes != NULL)
+        {
+          data = g_bytes_get_data (bytes, &length);
+          fetched->page = sp_sync_page_decode (data, length, cursor, &local_error);
+          if (fetched->page == NULL)
+            g_set_error_literal (&fetched->error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL, local_error->message);
+        }
+      if (fetched->page == NULL)
+        {
+          g_async_queue_push (f->pages, fetched);
+          break;
+        }
+      cursor = MAX (cursor, fetched->page->last_seq);
+      if (!fetched->page->more)
+        {
+          g_async_queue_push (f->pages, fetched);
+          break;
+        }
+      g_async_queue_push (f->pages, fetched);
+    }
+  g_clear_object (&f->job.session);
+  g_clear_pointer (&f->job.rand, g_rand_free);
+  return NULL;
+}
+
+static Fetcher *
+fetcher_start (SyncJob      *job,
+               gint64        since,
+               GCancellable *cancellable)
+{
+  Fetcher *f = g_new0 (Fetcher, 1);
+
+  f->job = *job;
+  f->job.session = NULL;
+  f->job.rand = NULL;
+  f->job.forbidden = NULL;
+  f->since = since;
+  f->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      f->parent = g_object_ref (cancellable);
+      f->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (cancel_fetcher_cb),
+                                               g_object_ref (f->cancellable), g_object_unref);
+    }
+  f->pages = g_async_queue_new_full ((GDestroyNotify) fetched_free);
+  f->credits = g_async_queue_new ();
+  for (guint i = 0; i < PAGES_AHEAD; i++)
+    g_async_queue_push (f->credits, GUINT_TO_POINTER (1));
+  f->thread = g_thread_new ("sp-sync-fetch", fetcher_thread, f);
+  return f;
+}
+
+/* Stops the fetcher (at once if it is still fetching), waits for it and
+ * drops what it fetched ahead. */
+static void
+fetcher_stop (Fetcher *f,
+              SyncJob *job)
+{
+  Fetched *left;
+
+  g_cancellable_cancel (f->cancellable);
+  g_async_queue_push (f->credits, GUINT_TO_POINTER (1));
+  g_thread_join (f->thread);
+  job->answered |= f->job.answered;
+  while ((left = g_async_queue_try_pop (f->pages)) != NULL)
+    fetched_free (left);
+  if (f->parent != NULL)
+    g_cancellable_disconnect (f->parent, f->cancelled_id);
+  g_clear_object (&f->parent);
+  g_clear_object (&f->cancellable);
+  g_async_queue_unref (f->pages);
+  g_async_queue_unref (f->credits);
+  g_free (f);
+}
 
 static gboolean
 pull (SyncJob       *job,
@@ -617,43 +762,38 @@ pull (SyncJob       *job,
 {
   gint64 cursor = sp_sync_store_get_cursor (store);
   guint pages = 0;
+  Fetcher *fetcher = fetcher_start (job, cursor, cancellable);
+  gboolean ok = FALSE;
 
   for (;;)
     {
       gboolean reset = FALSE;
-      g_autoptr(GBytes) bytes = NULL;
-      g_autoptr(SpSyncPage) page = NULL;
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *path = NULL;
-      const char *data;
-      gsize length = 0;
-      guint status = 0;
+      Fetched *fetched;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      path = g_strdup_printf ("/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u", cursor, job->page_size);
-      bytes = send_with_retry (job, "GET", path, NULL, &status, cancellable, error);
-      if (bytes == NULL)
-        return FALSE;
-      if (status != SOUP_STATUS_OK)
+      fetched = g_async_queue_pop (fetcher->pages);
+      if (fetched->page == NULL)
         {
-          set_status_error (error, status, bytes);
-          return FALSE;
+          g_propagate_error (error, g_steal_pointer (&fetched->error));
+          fetched_free (fetched);
+          break;
         }
-
-      data = g_bytes_get_data (bytes, &length);
-      page = sp_sync_page_decode (data, length, cursor, &local_error);
-      if (page == NULL)
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL, local_error->message);
-          return FALSE;
+          fetched_free (fetched);
+          break;
         }
       /* Every page says which server it is from: one that is not the
        * server this cursor was for may hold rows behind it. */
-      if (!sp_sync_store_check_server (store, page->server_id, page->max_seq, &reset, error))
-        return FALSE;
+      if (!sp_sync_store_check_server (store, fetched->page->server_id, fetched->page->max_seq, &reset, error))
+        {
+          fetched_free (fetched);
+          break;
+        }
       if (reset)
         {
+          fetched_free (fetched);
+          fetcher_stop (fetcher, job);
+          fetcher = NULL;
           if (++job->counts.restarts > MAX_RESTARTS)
             {
               g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_PROTOCOL,
@@ -662,15 +802,27 @@ pull (SyncJob       *job,
               return FALSE;
             }
           cursor = 0;
+          fetcher = fetcher_start (job, cursor, cancellable);
           continue;
         }
-      if (!sp_sync_store_apply_page (store, page, &job->counts, error))
-        return FALSE;
-      cursor = MAX (cursor, page->last_seq);
+      if (!sp_sync_store_apply_page (store, fetched->page, &job->counts, error))
+        {
+          fetched_free (fetched);
+          break;
+        }
+      cursor = MAX (cursor, fetched->page->last_seq);
       run_hook (job, SP_SYNC_STAGE_PAGE_DONE, ++pages);
-      if (!page->more)
-        return TRUE;
+      if (!fetched->page->more)
+        {
+          fetched_free (fetched);
+          ok = TRUE;
+          break;
+        }
+      fetched_free (fetched);
+      g_async_queue_push (fetcher->credits, GUINT_TO_POINTER (1));
     }
+  fetcher_stop (fetcher, job);
+  return ok;
 }
 
 static void

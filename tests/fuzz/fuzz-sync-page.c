@@ -93,7 +93,7 @@ check_page (SpSyncPage *page)
       SpSyncChange *change = page->changes->pdata[i];
 
       if (change->info == NULL || !sp_uuid_is_valid (change->id) || change->seq <= seq || change->rev < 0 ||
-          (change->data == NULL && !change->deleted))
+          (change->record == NULL && !change->deleted))
         fail ("a change the decoder should have refused", NULL);
       seq = change->seq;
     }
