@@ -808,6 +808,244 @@ test_funder_spend (Fixture       *fixture,
   g_assert_error (error, SP_ERROR, SP_ERROR_NOT_FOUND);
 }
 
+/* ---- Everyone's figures at once ------------------------------------------------ */
+
+typedef struct
+{
+  char      *patient_id;
+  char      *name;
+  SpBalance  balance;
+} Listed;
+
+static void
+listed_free (Listed *listed)
+{
+  g_free (listed->patient_id);
+  g_free (listed->name);
+  g_free (listed);
+}
+
+static void
+collect_balance (const SpPatientBalance *row,
+                 gpointer                user_data)
+{
+  Listed *listed = g_new0 (Listed, 1);
+
+  listed->patient_id = g_strdup (row->patient_id);
+  listed->name = g_strdup_printf ("%s %s", row->given_name, row->family_name);
+  listed->balance = row->balance;
+  g_ptr_array_add (user_data, listed);
+}
+
+static GPtrArray *
+every_balance (SpStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *listed = g_ptr_array_new_with_free_func ((GDestroyNotify) listed_free);
+
+  g_assert_true (sp_store_foreach_patient_balance (store, collect_balance, listed, &error));
+  g_assert_no_error (error);
+  return listed;
+}
+
+static SpPatient *
+named_patient (Fixture    *fixture,
+               const char *given_name,
+               const char *family_name,
+               const char *income_band)
+{
+  g_autofree char *nhs = sp_test_nhs_number (fixture->n_patients++);
+
+  return sp_test_add_patient (fixture->base.store, given_name, family_name, nhs, income_band);
+}
+
+static void
+test_balance_every_patient (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  SpStore *store = fixture->base.store;
+  const char *offering = fixture->offering->record.id;
+  const char * const both[] = { SP_TEST_PRACTICE, SP_TEST_OTHER_PRACTICE, NULL };
+  const char * const ours[] = { SP_TEST_PRACTICE, NULL };
+  g_autoptr(SpOffering) flat = sp_test_add_offering (store, fixture->provider->record.id, "Tai chi",
+                                                     1050, 10, NULL, NULL);
+  g_autoptr(SpPatient) babbage = named_patient (fixture, "Charles", "Babbage", "low");
+  g_autoptr(SpPatient) paid_up = named_patient (fixture, "Grace", "Hopper", "standard");
+  g_autoptr(SpPatient) in_credit = named_patient (fixture, "Alan", "Turing", "low");
+  g_autoptr(SpPatient) exempt = named_patient (fixture, "Mary", "Somerville", "exempt");
+  g_autoptr(SpPatient) drafted = named_patient (fixture, "Emmy", "Noether", "low");
+  g_autoptr(SpPatient) waiting = named_patient (fixture, "Rosalind", "Franklin", "low");
+  g_autofree char *elsewhere_nhs = sp_test_nhs_number (fixture->n_patients++);
+  g_autoptr(SpPatient) elsewhere = sp_test_patient_new ("Dorothy", "Hodgkin", elsewhere_nhs);
+  g_autoptr(SpReferral) r_ada = NULL, r_babbage = NULL, r_hopper = NULL, r_turing = NULL;
+  g_autoptr(SpReferral) r_exempt = NULL, r_draft = NULL, r_waiting = NULL, r_elsewhere = NULL;
+  g_autoptr(SpPayment) p1 = NULL, p2 = NULL, p3 = NULL, p4 = NULL, p5 = NULL, p6 = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *expected[] = { "Charles Babbage", "Ada Lovelace", "Grace Hopper", "Alan Turing" };
+
+  /* Lovelace (low, £12 a session): 3 attended, £24 paid, £12 owed; the ICB pays its share. */
+  r_ada = refer (store, fixture->patient->record.id, offering, FALSE);
+  attend (store, r_ada->record.id, 3);
+  p1 = pay (store, r_ada->record.id, "patient", 2400, NULL);
+  p2 = pay (store, r_ada->record.id, "funder", 8400, NULL);
+  /* Babbage owes the same £12: after Lovelace by outstanding, before her by name. */
+  r_babbage = refer (store, babbage->record.id, offering, FALSE);
+  attend (store, r_babbage->record.id, 1);
+  /* Hopper: 2 × £10.50 of tai chi, paid in full. */
+  r_hopper = refer (store, paid_up->record.id, flat->record.id, FALSE);
+  attend (store, r_hopper->record.id, 2);
+  p3 = pay (store, r_hopper->record.id, "patient", 2100, NULL);
+  /* Turing paid £20 for one £12 session: £8 in credit, last. */
+  r_turing = refer (store, in_credit->record.id, offering, FALSE);
+  attend (store, r_turing->record.id, 1);
+  p4 = pay (store, r_turing->record.id, "patient", 2000, NULL);
+  /* A second payment entered in error and reversed counts for nothing. */
+  p5 = pay (store, r_turing->record.id, "patient", 1200, NULL);
+  p6 = sp_store_reverse_payment (store, p5->record.id, NULL, &error);
+  g_assert_no_error (error);
+  /* Not listed: exempt (nothing of theirs is due), a draft, nothing attended yet. */
+  r_exempt = refer (store, exempt->record.id, offering, FALSE);
+  attend (store, r_exempt->record.id, 2);
+  r_draft = refer (store, drafted->record.id, offering, TRUE);
+  r_waiting = refer (store, waiting->record.id, offering, FALSE);
+  /* Nor a patient of a practice this desk is not granted. */
+  sp_store_set_actor (store, SP_TEST_USER, SP_ROLE_LINK_WORKER, both);
+  elsewhere->record.practice = g_strdup (SP_TEST_OTHER_PRACTICE);
+  elsewhere->income_band = g_strdup ("low");
+  g_assert_true (sp_store_add_patient (store, elsewhere, &error));
+  g_assert_no_error (error);
+  r_elsewhere = refer (store, elsewhere->record.id, offering, FALSE);
+  attend (store, r_elsewhere->record.id, 2);
+  sp_store_set_actor (store, SP_TEST_USER, SP_ROLE_LINK_WORKER, ours);
+
+  listed = every_balance (store);
+  g_assert_cmpuint (listed->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < listed->len; i++)
+    {
+      Listed *row = listed->pdata[i];
+      SpBalance one;
+
+      g_assert_cmpstr (row->name, ==, expected[i]);
+      /* The same figures as asking patient by patient. */
+      patient_balance (store, row->patient_id, &one);
+      assert_balance (&row->balance, one.patient_due, one.patient_paid, one.funder_due, one.funder_paid);
+    }
+  assert_balance (&((Listed *) listed->pdata[0])->balance, 1200, 0, 2800, 0);
+  assert_balance (&((Listed *) listed->pdata[1])->balance, 3600, 2400, 8400, 8400);
+  assert_balance (&((Listed *) listed->pdata[2])->balance, 2100, 2100, 0, 0);
+  assert_balance (&((Listed *) listed->pdata[3])->balance, 1200, 2000, 2800, 0);
+
+  /* With both practices granted, the other practice's patient is there too. */
+  sp_store_set_actor (store, SP_TEST_USER, SP_ROLE_LINK_WORKER, both);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  listed = every_balance (store);
+  g_assert_cmpuint (listed->len, ==, G_N_ELEMENTS (expected) + 1);
+  g_assert_cmpstr (((Listed *) listed->pdata[0])->name, ==, "Dorothy Hodgkin");
+
+  /* And with none, nobody. */
+  sp_store_set_actor (store, SP_TEST_USER, SP_ROLE_LINK_WORKER, NULL);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  listed = every_balance (store);
+  g_assert_cmpuint (listed->len, ==, 0);
+}
+
+static void
+assert_funder_years_agree (SpStore *store)
+{
+  g_autoptr(GPtrArray) funders = sp_store_list (store, &sp_entity_funder, "WHERE deleted = 0 ORDER BY name, id",
+                                                NULL, NULL);
+  g_autoptr(GPtrArray) years = NULL;
+  g_autoptr(GError) error = NULL;
+
+  years = sp_store_list_funder_years (store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (years);
+  g_assert_cmpuint (years->len, ==, funders->len);
+  for (guint i = 0; i < years->len; i++)
+    {
+      SpFunderYear *year = years->pdata[i];
+      SpFunderSpend one;
+
+      g_assert_cmpstr (year->funder->record.id, ==, ((SpFunder *) funders->pdata[i])->record.id);
+      funder_spend (store, year->funder->record.id, &one);
+      g_assert_cmpint (year->spend.budget, ==, one.budget);
+      g_assert_cmpint (year->spend.committed, ==, one.committed);
+      g_assert_cmpint (year->spend.spent, ==, one.spent);
+      g_assert_cmpint (year->spend.paid, ==, one.paid);
+    }
+}
+
+static void
+test_funder_every_year (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  SpStore *store = fixture->base.store;
+  const char *offering = fixture->offering->record.id;
+  g_autoptr(SpFunder) parish = sp_test_add_funder (store, "Parish fund", 25000, NULL);
+  g_autoptr(SpFunder) calendar = sp_test_add_funder (store, "Almshouse charity", 90000, "2026-01-01");
+  g_autoptr(SpOffering) parish_walks = sp_test_add_offering (store, fixture->provider->record.id, "Walk and talk",
+                                                             1000, 4, SCALE, parish->record.id);
+  g_autoptr(SpOffering) almshouse_yoga = sp_test_add_offering (store, fixture->provider->record.id, "Chair yoga",
+                                                               3000, 8, SCALE, calendar->record.id);
+  g_autoptr(SpPatient) exempt = add_patient (fixture, "exempt");
+  g_autoptr(SpPatient) middle = add_patient (fixture, "middle");
+  g_autoptr(SpReferral) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, r_old = NULL;
+  g_autoptr(SpPayment) p1 = NULL, p2 = NULL, p3 = NULL, p4 = NULL;
+  g_autoptr(GPtrArray) years = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing yet: every funder with its budget alone. */
+  assert_funder_years_agree (store);
+
+  /* March: in the calendar-year funder's year, the ICB's previous one. */
+  sp_store_set_clock (store, "2026-03-15T10:00:00Z");
+  r_old = refer (store, middle->record.id, offering, FALSE);
+  attend (store, r_old->record.id, 1);
+  p1 = pay (store, r_old->record.id, "funder", 2000, "2026-03-20T10:00:00Z");
+  sp_store_set_clock (store, SP_TEST_CLOCK);
+
+  r1 = refer (store, fixture->patient->record.id, offering, FALSE);
+  attend (store, r1->record.id, 3);
+  r2 = refer (store, exempt->record.id, parish_walks->record.id, FALSE);
+  attend (store, r2->record.id, 2);
+  move (store, r2->record.id, "withdrawn");
+  r3 = refer (store, middle->record.id, almshouse_yoga->record.id, FALSE);
+  attend (store, r3->record.id, 1);
+  r4 = refer (store, exempt->record.id, almshouse_yoga->record.id, TRUE);
+  p2 = pay (store, r1->record.id, "funder", 5600, "2026-05-20T10:00:00Z");
+  p3 = pay (store, r3->record.id, "funder", 500, "2026-05-21T10:00:00Z");
+  p4 = sp_store_reverse_payment (store, p3->record.id, NULL, &error);
+  g_assert_no_error (error);
+
+  assert_funder_years_agree (store);
+
+  /* By name; the almshouse's year is the calendar year, the ICB's from April:
+   * ICB: low £28 × 3 spent, × 3 to come; the March referral and payment are last year's.
+   * Almshouse (£30 a session): middle £30 − £20 = £10 × 1 spent, × 7 to come; the
+   *   draft commits nothing; £5 paid and reversed.
+   * Parish: exempt £10 × 2 spent, then withdrawn: nothing to come. */
+  years = sp_store_list_funder_years (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (years->len, ==, 3);
+  {
+    SpFunderYear *almshouse = years->pdata[0], *icb = years->pdata[1], *parish_year = years->pdata[2];
+
+    g_assert_cmpstr (almshouse->funder->name, ==, "Almshouse charity");
+    g_assert_cmpint (almshouse->spend.spent, ==, 1000);
+    g_assert_cmpint (almshouse->spend.committed, ==, 7 * 1000);
+    g_assert_cmpint (almshouse->spend.paid, ==, 0);
+    g_assert_cmpstr (icb->funder->name, ==, "Hollin Dales ICB");
+    g_assert_cmpint (icb->spend.spent, ==, 3 * 2800);
+    g_assert_cmpint (icb->spend.committed, ==, 3 * 2800);
+    g_assert_cmpint (icb->spend.paid, ==, 5600);
+    g_assert_cmpstr (parish_year->funder->name, ==, "Parish fund");
+    g_assert_cmpint (parish_year->spend.budget, ==, 25000);
+    g_assert_cmpint (parish_year->spend.spent, ==, 2 * 1000);
+    g_assert_cmpint (parish_year->spend.committed, ==, 0);
+  }
+}
+
 /* ---- The demo's books ---------------------------------------------------------- */
 
 static void
@@ -933,6 +1171,8 @@ main (int   argc,
   ADD ("/money/balance/referral", test_balance_referral);
   ADD ("/money/balance/patient", test_balance_patient);
   ADD ("/money/funder/spend", test_funder_spend);
+  ADD ("/money/balance/every-patient", test_balance_every_patient);
+  ADD ("/money/funder/every-year", test_funder_every_year);
   ADD ("/money/demo/consistent", test_demo_consistent);
 
 #undef ADD

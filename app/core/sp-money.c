@@ -293,8 +293,28 @@ sp_store_patient_balance (SpStore     *store,
                         patient_id, balance, error);
 }
 
-/* A funder's year runs from its year_start; referrals made in that year
- * count against that year's budget. */
+/* A funder's year runs from its year_start to the same day a year on;
+ * without one, every date is in it. */
+static void
+funder_year_window (const SpFunder  *funder,
+                    char           **from,
+                    char           **until)
+{
+  if (sp_date_is_valid (funder->year_start))
+    {
+      gint y, m, d;
+      sscanf (funder->year_start, "%d-%d-%d", &y, &m, &d);
+      *from = g_strdup (funder->year_start);
+      *until = g_strdup_printf ("%04d-%02d-%02d", y + 1, m, d);
+    }
+  else
+    {
+      *from = g_strdup ("0000-01-01");
+      *until = g_strdup ("9999-12-31");
+    }
+}
+
+/* Referrals made in a funder's year count against that year's budget. */
 gboolean
 sp_store_funder_spend (SpStore        *store,
                        const char     *funder_id,
@@ -316,19 +336,7 @@ sp_store_funder_spend (SpStore        *store,
 
   memset (spend, 0, sizeof *spend);
   spend->budget = funder->budget_pence;
-
-  if (sp_date_is_valid (funder->year_start))
-    {
-      gint y, m, d;
-      sscanf (funder->year_start, "%d-%d-%d", &y, &m, &d);
-      from = g_strdup (funder->year_start);
-      until = g_strdup_printf ("%04d-%02d-%02d", y + 1, m, d);
-    }
-  else
-    {
-      from = g_strdup ("0000-01-01");
-      until = g_strdup ("9999-12-31");
-    }
+  funder_year_window (funder, &from, &until);
 
   stmt = sp_store_prepare (store,
                            "SELECT "
@@ -369,4 +377,208 @@ sp_store_funder_spend (SpStore        *store,
     }
   spend->paid = sqlite3_column_int64 (stmt, 0);
   return TRUE;
+}
+
+/* ---- Every patient's and every funder's figures at once ------------------ */
+
+static char *
+practices_json (const char * const *practices)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; practices != NULL && practices[i] != NULL; i++)
+    json_builder_add_string_value (builder, practices[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* Every patient of the store's practices with a co-payment to account for
+ * (a referral past draft, and something due or paid), with the same
+ * balance as sp_store_patient_balance(): most outstanding first, then by
+ * family and given name. One pass over the referrals and one over the
+ * payments, however many patients there are. */
+gboolean
+sp_store_foreach_patient_balance (SpStore              *store,
+                                  SpPatientBalanceFunc  func,
+                                  gpointer              user_data,
+                                  GError              **error)
+{
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autofree char *practices = NULL;
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  stmt = sp_store_prepare (store,
+                           "SELECT p.id, p.given_name, p.family_name, p.nhs_number, "
+                           "r.patient_due, r.funder_due, coalesce (m.patient_paid, 0), coalesce (m.funder_paid, 0) "
+                           "FROM (SELECT patient_id, "
+                           "        sum (patient_share_pence * sessions_attended) AS patient_due, "
+                           "        sum (funder_share_pence * sessions_attended) AS funder_due, "
+                           "        max (status <> 'draft') AS priced "
+                           "      FROM referral WHERE deleted = 0 GROUP BY patient_id) AS r "
+                           "JOIN patient AS p ON p.id = r.patient_id "
+                           "LEFT JOIN (SELECT patient_id, "
+                           "             coalesce (sum (CASE WHEN payer = 'patient' THEN amount_pence END), 0) AS patient_paid, "
+                           "             coalesce (sum (CASE WHEN payer = 'funder' THEN amount_pence END), 0) AS funder_paid "
+                           "           FROM payment WHERE deleted = 0 GROUP BY patient_id) AS m "
+                           "  ON m.patient_id = r.patient_id "
+                           "WHERE p.deleted = 0 AND p.practice IN (SELECT value FROM json_each (?1)) "
+                           "AND r.priced AND (r.patient_due > 0 OR coalesce (m.patient_paid, 0) <> 0) "
+                           "ORDER BY r.patient_due - coalesce (m.patient_paid, 0) DESC, "
+                           "p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE, p.id",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  /* Patient data never crosses to a practice the user is not granted. */
+  practices = practices_json (sp_store_get_practices (store));
+  sqlite3_bind_text (stmt, 1, practices, -1, SQLITE_TRANSIENT);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      SpPatientBalance row;
+
+      row.patient_id = (const char *) sqlite3_column_text (stmt, 0);
+      row.given_name = (const char *) sqlite3_column_text (stmt, 1);
+      row.family_name = (const char *) sqlite3_column_text (stmt, 2);
+      row.nhs_number = (const char *) sqlite3_column_text (stmt, 3);
+      row.balance.patient_due = sqlite3_column_int64 (stmt, 4);
+      row.balance.funder_due = sqlite3_column_int64 (stmt, 5);
+      row.balance.patient_paid = sqlite3_column_int64 (stmt, 6);
+      row.balance.funder_paid = sqlite3_column_int64 (stmt, 7);
+      func (&row, user_data);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+sp_funder_year_free (SpFunderYear *year)
+{
+  if (year == NULL)
+    return;
+  sp_funder_free (year->funder);
+  g_free (year);
+}
+
+typedef struct
+{
+  SpFunderYear *entry;
+  char          *from;
+  char          *until;
+} YearWindow;
+
+static void
+year_window_clear (YearWindow *year)
+{
+  g_free (year->from);
+  g_free (year->until);
+}
+
+/* Within [from, until): a timestamp "2026-05-11T10:00:00Z" against dates
+ * compares as its date does, as in sp_store_funder_spend()'s SQL. */
+static inline gboolean
+in_year (const YearWindow *year,
+         const char       *when)
+{
+  return when != NULL && strcmp (when, year->from) >= 0 && strcmp (when, year->until) < 0;
+}
+
+/* Every live funder by name, each with the figures sp_store_funder_spend()
+ * gives, from one pass over the referrals and one over the payments: a
+ * funder's year differs from funder to funder, and the referrals have no
+ * index by funder, so asking funder by funder would read them all each
+ * time. */
+GPtrArray *
+sp_store_list_funder_years (SpStore  *store,
+                            GError  **error)
+{
+  g_autoptr(GPtrArray) funders = NULL;
+  g_autofree SpFunder **records = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(GArray) years = NULL;
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(SpStmt) referrals = NULL;
+  g_autoptr(SpStmt) payments = NULL;
+  gsize n_funders = 0;
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+
+  funders = sp_store_list (store, &sp_entity_funder, "WHERE deleted = 0 ORDER BY name, id", NULL, error);
+  if (funders == NULL)
+    return NULL;
+
+  /* The records move into the result, one SpFunderYear each. */
+  records = (SpFunder **) g_ptr_array_steal (funders, &n_funders);
+  result = g_ptr_array_new_full (n_funders, (GDestroyNotify) sp_funder_year_free);
+  years = g_array_sized_new (FALSE, TRUE, sizeof (YearWindow), n_funders);
+  g_array_set_clear_func (years, (GDestroyNotify) year_window_clear);
+  for (gsize i = 0; i < n_funders; i++)
+    {
+      SpFunderYear *entry = g_new0 (SpFunderYear, 1);
+      YearWindow year = { entry, NULL, NULL };
+
+      entry->funder = records[i];
+      entry->spend.budget = entry->funder->budget_pence;
+      funder_year_window (entry->funder, &year.from, &year.until);
+      g_ptr_array_add (result, entry);
+      g_array_append_val (years, year);
+    }
+  for (guint i = 0; i < years->len; i++)
+    g_hash_table_insert (by_id, g_array_index (years, YearWindow, i).entry->funder->record.id,
+                         &g_array_index (years, YearWindow, i));
+
+  referrals = sp_store_prepare (store,
+                                "SELECT funder_id, referred_at, "
+                                "status IN ('referred', 'accepted', 'attending'), "
+                                "funder_share_pence * max (sessions_planned - sessions_attended, 0), "
+                                "funder_share_pence * sessions_attended "
+                                "FROM referral WHERE deleted = 0 AND status <> 'draft' AND funder_id IS NOT NULL",
+                                error);
+  if (referrals == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (referrals)) == SQLITE_ROW)
+    {
+      YearWindow *year = g_hash_table_lookup (by_id, sqlite3_column_text (referrals, 0));
+
+      if (year == NULL || !in_year (year, (const char *) sqlite3_column_text (referrals, 1)))
+        continue;
+      if (sqlite3_column_int (referrals, 2))
+        year->entry->spend.committed += sqlite3_column_int64 (referrals, 3);
+      year->entry->spend.spent += sqlite3_column_int64 (referrals, 4);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return NULL;
+    }
+
+  payments = sp_store_prepare (store,
+                               "SELECT funder_id, paid_at, amount_pence FROM payment "
+                               "WHERE payer = 'funder' AND deleted = 0 AND funder_id IS NOT NULL",
+                               error);
+  if (payments == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (payments)) == SQLITE_ROW)
+    {
+      YearWindow *year = g_hash_table_lookup (by_id, sqlite3_column_text (payments, 0));
+
+      if (year != NULL && in_year (year, (const char *) sqlite3_column_text (payments, 1)))
+        year->entry->spend.paid += sqlite3_column_int64 (payments, 2);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sp_store_set_error (store, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
 }

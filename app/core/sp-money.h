@@ -61,4 +61,36 @@ gboolean   sp_store_funder_spend     (SpStore       *store,
                                       SpFunderSpend *spend,
                                       GError       **error);
 
+/* A patient with a co-payment to account for: the strings are valid only
+ * during the call that receives them. */
+typedef struct
+{
+  const char *patient_id;
+  const char *given_name;
+  const char *family_name;
+  const char *nhs_number;
+  SpBalance   balance;
+} SpPatientBalance;
+
+typedef void (*SpPatientBalanceFunc) (const SpPatientBalance *patient,
+                                      gpointer                user_data);
+
+gboolean   sp_store_foreach_patient_balance (SpStore              *store,
+                                             SpPatientBalanceFunc  func,
+                                             gpointer              user_data,
+                                             GError              **error);
+
+/* A funder with its spend this budget year. */
+typedef struct
+{
+  SpFunder      *funder;
+  SpFunderSpend  spend;
+} SpFunderYear;
+
+void       sp_funder_year_free        (SpFunderYear  *year);
+GPtrArray *sp_store_list_funder_years (SpStore       *store,
+                                       GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpFunderYear, sp_funder_year_free)
+
 G_END_DECLS
