@@ -31,7 +31,8 @@ struct _SpReferralsView
   AdwStatusPage  *empty_page;
   GtkSpinner     *spinner;
 
-  SpReferralList *model;
+  SpStore        *store;
+  SpReferralList *model;   /* made when the view is first shown */
 };
 
 G_DEFINE_FINAL_TYPE (SpReferralsView, sp_referrals_view, ADW_TYPE_BIN)
@@ -48,6 +49,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void map_cb (SpReferralsView *self);
 static guint signals[N_SIGNALS];
 
 /* The choices of the state filter: all, the open ones, then each state. */
@@ -234,6 +237,7 @@ sp_referrals_view_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_REFERRALS_VIEW);
   g_clear_object (&self->model);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (sp_referrals_view_parent_class)->dispose (object);
 }
@@ -344,30 +348,24 @@ sp_referrals_view_init (SpReferralsView *self)
 
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
   g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
                            G_CALLBACK (search_mode_changed_cb), self, G_CONNECT_SWAPPED);
 
   update_state (self);
 }
 
-void
-sp_referrals_view_set_store (SpReferralsView *self,
-                             SpStore         *store)
+/* The referrals are read when the view is first shown, not at start-up:
+ * a region's desk holds hundreds of thousands, and most sessions never
+ * open this view. */
+static void
+ensure_model (SpReferralsView *self)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
 
-  g_return_if_fail (SP_IS_REFERRALS_VIEW (self));
-  g_return_if_fail (SP_IS_STORE (store));
-
-  if (self->model != NULL)
-    {
-      if (sp_referral_list_get_store (self->model) == store)
-        return;
-      g_signal_handlers_disconnect_by_data (self->model, self);
-      g_clear_object (&self->model);
-    }
-
-  self->model = sp_referral_list_new (store);
+  if (self->model != NULL || self->store == NULL)
+    return;
+  self->model = sp_referral_list_new (self->store);
   sp_referral_list_set_search_text (self->model, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   sp_referral_list_set_status_filter (self->model, status_at (gtk_drop_down_get_selected (self->status_dropdown)));
   g_signal_connect_swapped (self->model, "notify::n-items", G_CALLBACK (update_state), self);
@@ -375,6 +373,32 @@ sp_referrals_view_set_store (SpReferralsView *self,
 
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  update_state (self);
+}
+
+static void
+map_cb (SpReferralsView *self)
+{
+  ensure_model (self);
+}
+
+void
+sp_referrals_view_set_store (SpReferralsView *self,
+                             SpStore         *store)
+{
+  g_return_if_fail (SP_IS_REFERRALS_VIEW (self));
+  g_return_if_fail (SP_IS_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+  if (self->model != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->model, self);
+      g_clear_object (&self->model);
+      gtk_list_view_set_model (self->list_view, NULL);
+    }
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    ensure_model (self);
   update_state (self);
 }
 
@@ -393,6 +417,8 @@ sp_referrals_view_refresh (SpReferralsView *self)
 
   if (self->model != NULL)
     sp_referral_list_refresh (self->model);
+  else if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    ensure_model (self);
 }
 
 GtkEditable *

@@ -97,10 +97,14 @@ after_paint_cb (GdkFrameClock *clock,
 
       if (!caseload_shown (c))
         return;
+      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (c->window));
+
       c->shown = TRUE;
       model = sp_caseload_view_get_model (sp_window_get_caseload (c->window));
-      g_string_append_printf (c->out, "FIRST %.6f %ld %u\n", now - c->t0, bench_peak_rss_kb (),
-                              g_list_model_get_n_items (G_LIST_MODEL (model)));
+      /* Written at once: a run that goes wrong later still tells this. */
+      printf ("FIRST %.6f %ld %u\nRENDERER %s\n", now - c->t0, bench_peak_rss_kb (),
+              g_list_model_get_n_items (G_LIST_MODEL (model)), G_OBJECT_TYPE_NAME (renderer));
+      fflush (stdout);
     }
   else
     {
@@ -228,6 +232,8 @@ main (int    argc,
               g_array_append_val (times, a);
               g_array_append_val (rss, b);
             }
+          else if (g_str_has_prefix (lines[i], "RENDERER ") && r == 0)
+            printf ("# GTK renderer: %s\n", lines[i] + strlen ("RENDERER "));
           else if (sscanf (lines[i], "FRAME %lf %lf", &a, &b) == 2)
             {
               g_array_append_val (work, a);
