@@ -757,13 +757,17 @@ body_accessible_names (Fixture *f)
 
   /* The referrals, a referral's page, payments and the look-up, filled. */
   {
-    SpReferralList *referrals = sp_referrals_view_get_model (sp_window_get_referrals (f->window));
+    SpReferralList *referrals;
     SpPaymentsView *payments = sp_window_get_payments (f->window);
     g_autoptr(GPtrArray) all = sp_store_list_referrals (store, NULL, NULL);
     SpMeasureDialog *measure;
     SpPaymentDialog *payment;
 
+    /* The referrals are read when the view is first shown, not before. */
+    g_assert_null (sp_referrals_view_get_model (sp_window_get_referrals (f->window)));
     gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "referrals");
+    referrals = sp_referrals_view_get_model (sp_window_get_referrals (f->window));
+    g_assert_nonnull (referrals);
     WAIT_UNTIL (!sp_referral_list_get_loading (referrals) && g_list_model_get_n_items (G_LIST_MODEL (referrals)) > 0);
     assert_all_named (GTK_WIDGET (f->window));
 
