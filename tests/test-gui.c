@@ -34,6 +34,7 @@
 #include "sp-letter-window.h"
 #include "sp-patient-import.h"
 #include "sp-entity.h"
+#include "sp-generate.h"
 #include "sp-store-private.h"
 #include "sp-trend-chart.h"
 #include "sp-validate.h"
@@ -1551,6 +1552,25 @@ payment_dialog_can_save (SpPaymentDialog *dialog)
   return gtk_widget_is_sensitive (sp_payment_dialog_get_save_button (dialog));
 }
 
+static gpointer find_widget_of_type (GtkWidget *root,
+                                     GType      type);
+
+/* Clicks the view switcher's button for the page titled @title. */
+static void
+choose_view_switcher_page (GtkWidget  *root,
+                           const char *title)
+{
+  GtkWidget *switcher = find_widget_of_type (root, ADW_TYPE_VIEW_SWITCHER);
+  GtkWidget *button = NULL;
+
+  g_assert_nonnull (switcher);
+  for (GtkWidget *w = find_label_containing (switcher, title); w != NULL && button == NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_TOGGLE_BUTTON (w))
+      button = w;
+  g_assert_nonnull (button);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
+}
+
 static void
 body_payments (Fixture *f)
 {
@@ -1591,7 +1611,11 @@ body_payments (Fixture *f)
     g_assert_true (sp_payments_view_get_funder_spend (view, funder->record.id, &in_view));
     g_assert_cmpint (in_view.budget, ==, spend.budget);
     g_assert_cmpint (in_view.committed, ==, spend.committed);
+    /* The funders have a page of their own, made when it is first shown. */
+    g_assert_null (find_label_containing (GTK_WIDGET (view), funder->name));
+    choose_view_switcher_page (GTK_WIDGET (view), "Funders");
     g_assert_nonnull (find_label_containing (GTK_WIDGET (view), funder->name));
+    choose_view_switcher_page (GTK_WIDGET (view), "Patients");
   }
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "payments.record", "s", referral->record.id));
@@ -1647,6 +1671,238 @@ body_payments (Fixture *f)
     payments = sp_store_list_payments (store, referral->record.id, NULL);
     g_assert_cmpint (((SpPayment *) payments->pdata[payments->len - 1])->amount_pence, ==, -500);
   }
+}
+
+/* ---- Payments at the size of a surgery --------------------------------- */
+
+#define GENERATED_PATIENTS 2000
+
+/* A generated surgery: 2,000 patients with their referrals and payments. */
+static void
+setup_generated (Fixture       *f,
+                 gconstpointer  data)
+{
+  SpGenerateOptions options = { .n_patients = GENERATED_PATIENTS, .n_offerings = 200, .seed = 7 };
+  g_autoptr(SpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_empty (f, data);
+  store = sp_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_true (sp_store_generate (store, &options, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action,
+                 const char *target)
+{
+  if (GTK_IS_ACTIONABLE (root) && gtk_widget_get_visible (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    {
+      GVariant *value = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (root));
+
+      if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
+          g_strcmp0 (g_variant_get_string (value, NULL), target) == 0)
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action, target);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* As the payments list orders names: ignoring ASCII case, family first. */
+static gint
+compare_names (const SpPatient *a,
+               const SpPatient *b)
+{
+  gint c = g_ascii_strcasecmp (a->family_name, b->family_name);
+
+  if (c == 0)
+    c = g_ascii_strcasecmp (a->given_name, b->given_name);
+  return c != 0 ? c : strcmp (a->record.id, b->record.id);
+}
+
+static guint
+n_children (GtkWidget *widget)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+/* Every patient of a surgery with money to account for is listed, and the
+ * list makes rows only for what is on screen; "Outstanding only" shows
+ * exactly those who owe, and a patient opened from the list can be paid. */
+static void
+body_payments_large (Fixture *f)
+{
+  SpStore *store = NULL;
+  SpPaymentsView *view = NULL;
+  GtkListView *list_view;
+  g_autoptr(GPtrArray) patients = NULL;
+  g_autoptr(GPtrArray) unpaid = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *top_id = NULL;
+  guint n_money = 0, n_owing = 0, n_rows;
+  gint64 top = G_MININT64;
+  SpPatient *top_patient = NULL;
+
+  WAIT_UNTIL (g_strcmp0 (sp_window_get_state (f->window), "main") == 0);
+  store = sp_application_get_store (f->app);
+  view = sp_window_get_payments (f->window);
+  list_view = sp_payments_view_get_list_view (view);
+
+  /* The generator has everyone paid up: some sessions come to pay for. */
+  unpaid = sp_store_list (store, &sp_entity_referral,
+                          "WHERE deleted = 0 AND status IN ('accepted', 'attending') AND patient_share_pence > 0 "
+                          "ORDER BY id", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unpaid->len, >, 30);
+  for (guint i = 0; i < unpaid->len; i += 3)
+    {
+      g_assert_true (sp_store_record_attendance (store, ((SpReferral *) unpaid->pdata[i])->record.id,
+                                                 NULL, TRUE, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  /* The figures a user expects, patient by patient. */
+  patients = sp_store_list (store, &sp_entity_patient, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (patients->len, ==, GENERATED_PATIENTS);
+  for (guint i = 0; i < patients->len; i++)
+    {
+      SpPatient *patient = patients->pdata[i];
+      g_autoptr(GPtrArray) referrals = sp_store_list_referrals (store, patient->record.id, NULL);
+      gboolean priced = FALSE;
+      SpBalance balance;
+
+      for (guint k = 0; k < referrals->len; k++)
+        priced |= g_strcmp0 (((SpReferral *) referrals->pdata[k])->status, "draft") != 0;
+      g_assert_true (sp_store_patient_balance (store, patient->record.id, &balance, NULL));
+      if (!priced || (balance.patient_due <= 0 && balance.patient_paid == 0))
+        continue;
+      n_money++;
+      if (balance.patient_due - balance.patient_paid > 0)
+        n_owing++;
+      /* The list's first: most outstanding, then by family and given name. */
+      if (balance.patient_due - balance.patient_paid > top ||
+          (balance.patient_due - balance.patient_paid == top && compare_names (patient, top_patient) < 0))
+        {
+          top = balance.patient_due - balance.patient_paid;
+          top_patient = patient;
+        }
+    }
+  top_id = g_strdup (top_patient->record.id);
+  g_assert_cmpuint (n_owing, >, 0);
+  g_assert_cmpuint (n_owing, <, n_money);
+
+  /* Nothing is read while the view is not shown. */
+  settle ();
+  g_assert_false (sp_payments_view_get_loading (view));
+  g_assert_cmpuint (sp_payments_view_get_n_patients (view), ==, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "payments"));
+  WAIT_UNTIL (!sp_payments_view_get_loading (view) && sp_payments_view_get_n_patients (view) > 0);
+  g_assert_cmpuint (sp_payments_view_get_n_patients (view), ==, n_money);
+  g_assert_cmpuint (sp_payments_view_get_n_shown (view), ==, n_money);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (list_view))), ==, n_money);
+
+  /* Rows for the screen, not for every patient. */
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (list_view)) && n_children (GTK_WIDGET (list_view)) > 0);
+  n_rows = n_children (GTK_WIDGET (list_view));
+  g_test_message ("%u patients listed with %u row widgets", n_money, n_rows);
+  g_assert_cmpuint (n_rows * 4, <, n_money);
+
+  /* Outstanding only: those who owe, most first. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "payments.outstanding-only", NULL));
+  g_assert_cmpuint (sp_payments_view_get_n_shown (view), ==, n_owing);
+  g_assert_cmpuint (sp_payments_view_get_n_patients (view), ==, n_money);
+  g_assert_cmpuint (n_children (GTK_WIDGET (list_view)) * 4, <, n_money);
+
+  /* Enter on the first row: the patient who owes most, their referrals
+   * each with a way to record a payment. */
+  g_signal_emit_by_name (list_view, "activate", 0);
+  g_assert_cmpstr (sp_payments_view_get_shown_patient (view), ==, top_id);
+  {
+    g_autoptr(GPtrArray) referrals = sp_store_list_referrals (store, top_id, NULL);
+    g_autoptr(GPtrArray) paid_before = NULL;
+    SpReferral *owed = NULL;
+    SpPaymentDialog *dialog;
+    SpBalance before, shown;
+    GtkWidget *button;
+    gpointer weak;
+
+    g_assert_true (sp_payments_view_get_patient_balance (view, top_id, &before));
+    for (guint k = 0; k < referrals->len; k++)
+      {
+        SpReferral *r = referrals->pdata[k];
+
+        if (g_strcmp0 (r->status, "draft") == 0)
+          continue;
+        g_assert_nonnull (find_actionable (GTK_WIDGET (view), "payments.record", r->record.id));
+        if (r->patient_share_pence > 0 && sp_referral_status_is_open (r->status))
+          owed = r;
+      }
+    g_assert_nonnull (owed);
+
+    paid_before = sp_store_list_payments (store, owed->record.id, NULL);
+    button = find_actionable (GTK_WIDGET (view), "payments.record", owed->record.id);
+    /* A button clicks a moment after it is activated, as on screen. */
+    gtk_widget_activate (button);
+    WAIT_UNTIL ((dialog = find_window_of_type (f, SP_TYPE_PAYMENT_DIALOG)) != NULL);
+    weak = dialog;
+    g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
+    gtk_editable_set_text (sp_payment_dialog_get_amount_field (dialog), "£1.00");
+    gtk_widget_activate (sp_payment_dialog_get_save_button (dialog));
+    WAIT_UNTIL (weak == NULL);
+
+    /* The payment is in the patient's ledger at once, with a way to reverse
+     * it, and in the list once it is read again. */
+    {
+      g_autoptr(GPtrArray) payments = sp_store_list_payments (store, owed->record.id, NULL);
+      SpPayment *added = NULL;
+
+      g_assert_cmpuint (payments->len, ==, paid_before->len + 1);
+      for (guint k = 0; k < payments->len; k++)
+        {
+          SpPayment *p = payments->pdata[k];
+          gboolean known = FALSE;
+
+          for (guint j = 0; j < paid_before->len; j++)
+            known |= g_str_equal (p->record.id, ((SpPayment *) paid_before->pdata[j])->record.id);
+          if (!known)
+            added = p;
+        }
+      g_assert_nonnull (added);
+      g_assert_cmpint (added->amount_pence, ==, 100);
+      g_assert_nonnull (find_actionable (GTK_WIDGET (view), "payments.reverse", added->record.id));
+    }
+    WAIT_UNTIL (!sp_payments_view_get_loading (view) &&
+                sp_payments_view_get_patient_balance (view, top_id, &shown) &&
+                shown.patient_paid == before.patient_paid + 100);
+    g_assert_cmpstr (sp_payments_view_get_shown_patient (view), ==, top_id);
+  }
+
+  /* Everyone again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "payments.outstanding-only", NULL));
+  g_assert_cmpuint (sp_payments_view_get_n_shown (view), ==, n_money);
+}
+
+static void
+test_payments_large (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_app (f, body_payments_large);
 }
 
 /* ---- GP look-up --------------------------------------------------------- */
@@ -2960,6 +3216,7 @@ main (int   argc,
   g_test_add ("/gui/measures/take", Fixture, NULL, setup_seeded, test_take_measure, teardown);
   g_test_add ("/gui/measures/trend", Fixture, NULL, setup_seeded, test_trend_chart, teardown);
   g_test_add ("/gui/payments/record", Fixture, NULL, setup_seeded, test_payments, teardown);
+  g_test_add ("/gui/payments/large", Fixture, NULL, setup_generated, test_payments_large, teardown);
   g_test_add ("/gui/gp/read-only", Fixture, NULL, setup_seeded, test_gp_view, teardown);
 #ifdef SIGNPOST_SERVER
   g_test_add ("/gui/sync/sign-in", Fixture, NULL, setup_local_desk, test_sync_sign_in, teardown);

@@ -1,15 +1,20 @@
 /* sp-payments-view.c — balances per patient, and each funder's spend
  *
- * Every patient with a co-payment due or paid: what was due for the
- * sessions they came to, what they paid, and what is outstanding; opened,
- * each of their referrals with its own balance, a button to record a
- * payment, and the ledger entries with a way to reverse one. Below, each
- * funder's budget for the year against what is spent, committed and paid,
- * with a bar for how much of the budget is used.
+ * Two pages. Patients: every patient with a co-payment due or paid, most
+ * outstanding first, in a GtkListView (a region's 100,000 patients make
+ * only the rows on screen); choosing one shows, beside the list or in its
+ * place when the window is narrow, that patient's referrals with their
+ * balances, a button to record a payment on each, and the ledger entries
+ * with a way to reverse one. Funders: each funder's budget for the year
+ * against what is spent, committed and paid, with a bar for how much of
+ * the budget is used.
  *
- * The figures come from the core (sp_store_patient_balance,
- * sp_store_referral_balance, sp_store_funder_spend), read in a worker
- * thread on its own SpStore so the window never waits.
+ * The list comes from the core in two queries (sp_store_foreach_patient_balance,
+ * sp_store_list_funder_years), read in a worker thread on its own SpStore,
+ * and only when the view is shown: a hidden page of a GtkStack is still
+ * laid out, and the window must not wait for a page nobody is looking at.
+ * The one patient shown in detail is read from the window's store, a
+ * handful of small queries.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,106 +22,112 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
 #include "sp-gui-util.h"
 #include "sp-patients.h"
 #include "sp-payment-dialog.h"
+#include "sp-payment-patient-row.h"
 #include "sp-payments-view.h"
 #include "sp-referrals.h"
 #include "sp-validate.h"
 #include "sp-vocab.h"
 
+/* ---- A patient in the list -------------------------------------------- */
+
+#define SP_TYPE_PAYMENTS_PATIENT (sp_payments_patient_get_type ())
+G_DECLARE_FINAL_TYPE (SpPaymentsPatient, sp_payments_patient, SP, PAYMENTS_PATIENT, GObject)
+
+/* Small, as there may be 100,000 of them: the three strings share one block. */
+struct _SpPaymentsPatient
+{
+  GObject     parent_instance;
+
+  char       *strings;
+  const char *patient_id;
+  const char *name;
+  const char *nhs_number;
+  SpBalance   balance;
+};
+
+G_DEFINE_FINAL_TYPE (SpPaymentsPatient, sp_payments_patient, G_TYPE_OBJECT)
+
+static void
+sp_payments_patient_finalize (GObject *object)
+{
+  g_free (SP_PAYMENTS_PATIENT (object)->strings);
+
+  G_OBJECT_CLASS (sp_payments_patient_parent_class)->finalize (object);
+}
+
+static void
+sp_payments_patient_class_init (SpPaymentsPatientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sp_payments_patient_finalize;
+}
+
+static void
+sp_payments_patient_init (SpPaymentsPatient *self)
+{
+}
+
+static SpPaymentsPatient *
+sp_payments_patient_new (const SpPatientBalance *row)
+{
+  SpPaymentsPatient *self = g_object_new (SP_TYPE_PAYMENTS_PATIENT, NULL);
+  GString *strings = g_string_sized_new (80);
+  gsize name_at, nhs_at;
+
+  /* The name as sp_patient_display_name() gives it. */
+  g_string_append (strings, row->patient_id);
+  g_string_append_c (strings, '\0');
+  name_at = strings->len;
+  g_string_append_printf (strings, "%s %s", row->given_name ? row->given_name : "",
+                          row->family_name ? row->family_name : "");
+  g_string_append_c (strings, '\0');
+  nhs_at = strings->len;
+  g_string_append (strings, row->nhs_number ? row->nhs_number : "");
+
+  self->strings = g_string_free (strings, FALSE);
+  self->patient_id = self->strings;
+  self->name = self->strings + name_at;
+  self->nhs_number = self->strings + nhs_at;
+  self->balance = row->balance;
+  return self;
+}
+
+static gint64
+outstanding (const SpBalance *balance)
+{
+  return balance->patient_due - balance->patient_paid;
+}
+
 /* ---- What is read in the worker thread -------------------------------- */
 
 typedef struct
 {
-  SpReferral *referral;
-  char       *offering_name;
-  SpBalance   balance;
-  GPtrArray  *payments;   /* SpPayment, oldest first */
-} ReferralMoney;
-
-typedef struct
-{
-  char       *patient_id;
-  char       *name;
-  char       *nhs_number;
-  SpBalance   balance;
-  GPtrArray  *referrals;  /* ReferralMoney, newest first */
-} PatientMoney;
-
-typedef struct
-{
-  SpFunder      *funder;
-  SpFunderSpend  spend;
-} FunderMoney;
-
-typedef struct
-{
-  GPtrArray *patients;   /* PatientMoney, most outstanding first */
-  GPtrArray *funders;    /* FunderMoney, by name */
+  GListStore *patients;   /* SpPaymentsPatient, most outstanding first */
+  guint       n_owing;    /* so the first n_owing are those who owe */
+  gint64      owed;       /* what they owe between them */
+  gint64      paid;       /* what every patient listed has paid */
+  GPtrArray  *funders;    /* SpFunderYear, by name */
+  guint       position;   /* of the patient asked for, or GTK_INVALID_LIST_POSITION */
 } Ledger;
 
-static void
-referral_money_free (ReferralMoney *money)
-{
-  sp_referral_free (money->referral);
-  g_free (money->offering_name);
-  g_ptr_array_unref (money->payments);
-  g_free (money);
-}
-
-static void
-patient_money_free (PatientMoney *money)
-{
-  g_free (money->patient_id);
-  g_free (money->name);
-  g_free (money->nhs_number);
-  g_ptr_array_unref (money->referrals);
-  g_free (money);
-}
-
-static void
-funder_money_free (FunderMoney *money)
-{
-  sp_funder_free (money->funder);
-  g_free (money);
-}
+static void release_in_worker (gpointer object);
 
 static void
 ledger_free (Ledger *ledger)
 {
-  g_ptr_array_unref (ledger->patients);
-  g_ptr_array_unref (ledger->funders);
+  /* Dropping 100,000 items takes a while too: not on the main thread. */
+  release_in_worker (ledger->patients);
+  g_clear_pointer (&ledger->funders, g_ptr_array_unref);
   g_free (ledger);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ledger, ledger_free)
-
-struct _SpPaymentsView
-{
-  AdwBin               parent_instance;
-
-  GtkStack            *stack;
-  GtkSpinner          *spinner;
-  AdwStatusPage       *error_page;
-  GtkLabel            *totals_label;
-  AdwPreferencesGroup *patients_group;
-  GtkToggleButton     *outstanding_button;
-  AdwPreferencesGroup *funders_group;
-
-  SpStore             *store;
-  Ledger              *ledger;
-  GPtrArray           *rows;        /* (group, row) pairs */
-  GHashTable          *expanded;    /* patient ids whose rows are open */
-  GCancellable        *cancellable;
-  guint                n_loads;
-  guint                last_load;
-};
-
-G_DEFINE_FINAL_TYPE (SpPaymentsView, sp_payments_view, ADW_TYPE_BIN)
 
 typedef struct
 {
@@ -124,6 +135,7 @@ typedef struct
   char    *user;
   SpRoles  roles;
   char   **practices;
+  char    *patient_id;   /* the patient shown in detail, to find again */
   guint    generation;
 } LoadJob;
 
@@ -133,110 +145,56 @@ load_job_free (LoadJob *job)
   g_free (job->path);
   g_free (job->user);
   g_strfreev (job->practices);
+  g_free (job->patient_id);
   g_free (job);
 }
 
-static gint
-compare_patients (gconstpointer a,
-                  gconstpointer b)
+typedef struct
 {
-  const PatientMoney *x = *(PatientMoney * const *) a;
-  const PatientMoney *y = *(PatientMoney * const *) b;
-  gint64 owe_x = x->balance.patient_due - x->balance.patient_paid;
-  gint64 owe_y = y->balance.patient_due - y->balance.patient_paid;
+  Ledger     *ledger;
+  GPtrArray  *items;
+  const char *patient_id;
+} Collect;
 
-  if (owe_x != owe_y)
-    return owe_x > owe_y ? -1 : 1;
-  return g_utf8_collate (x->name, y->name);
+static void
+collect_patient (const SpPatientBalance *row,
+                 gpointer                user_data)
+{
+  Collect *collect = user_data;
+  gint64 left = outstanding (&row->balance);
+
+  if (collect->patient_id != NULL && collect->ledger->position == GTK_INVALID_LIST_POSITION &&
+      g_str_equal (row->patient_id, collect->patient_id))
+    collect->ledger->position = collect->items->len;
+  /* The core lists them most outstanding first: those who owe come first. */
+  g_warn_if_fail (left <= 0 || collect->ledger->n_owing == collect->items->len);
+  if (left > 0)
+    {
+      collect->ledger->n_owing++;
+      collect->ledger->owed += left;
+    }
+  collect->ledger->paid += row->balance.patient_paid;
+  g_ptr_array_add (collect->items, sp_payments_patient_new (row));
 }
 
 static Ledger *
-ledger_load (SpStore  *store,
-             GError  **error)
+ledger_load (SpStore     *store,
+             const char  *patient_id,
+             GError     **error)
 {
   g_autoptr(Ledger) ledger = g_new0 (Ledger, 1);
-  g_autoptr(GPtrArray) referrals = NULL;
-  g_autoptr(GPtrArray) funders = NULL;
-  g_autoptr(GHashTable) by_patient = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) offerings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) patient_money_free);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  Collect collect = { ledger, items, patient_id };
 
-  ledger->patients = g_ptr_array_new_with_free_func ((GDestroyNotify) patient_money_free);
-  ledger->funders = g_ptr_array_new_with_free_func ((GDestroyNotify) funder_money_free);
-
-  referrals = sp_store_list_referrals (store, NULL, error);
-  if (referrals == NULL)
+  ledger->position = GTK_INVALID_LIST_POSITION;
+  if (!sp_store_foreach_patient_balance (store, collect_patient, &collect, error))
     return NULL;
+  ledger->patients = g_list_store_new (SP_TYPE_PAYMENTS_PATIENT);
+  g_list_store_splice (ledger->patients, 0, 0, items->pdata, items->len);
 
-  for (guint i = 0; i < referrals->len; i++)
-    {
-      SpReferral *r = referrals->pdata[i];
-      PatientMoney *patient;
-      ReferralMoney *money;
-
-      /* A draft is not priced yet: nothing is due on it. */
-      if (g_strcmp0 (r->status, "draft") == 0)
-        continue;
-
-      patient = g_hash_table_lookup (by_patient, r->patient_id);
-      if (patient == NULL)
-        {
-          g_autoptr(SpPatient) record = sp_store_get_patient (store, r->patient_id, error);
-
-          if (record == NULL)
-            return NULL;
-          patient = g_new0 (PatientMoney, 1);
-          patient->patient_id = g_strdup (r->patient_id);
-          patient->name = sp_patient_display_name (record);
-          patient->nhs_number = sp_nhs_number_format (record->nhs_number);
-          patient->referrals = g_ptr_array_new_with_free_func ((GDestroyNotify) referral_money_free);
-          if (!sp_store_patient_balance (store, r->patient_id, &patient->balance, error))
-            {
-              patient_money_free (patient);
-              return NULL;
-            }
-          g_hash_table_insert (by_patient, patient->patient_id, patient);
-          g_ptr_array_add (all, patient);
-        }
-
-      money = g_new0 (ReferralMoney, 1);
-      money->referral = sp_referral_copy (r);
-      g_ptr_array_add (patient->referrals, money);
-      if (!g_hash_table_contains (offerings, r->offering_id))
-        {
-          g_autoptr(SpOffering) offering = sp_store_load (store, &sp_entity_offering, r->offering_id, NULL);
-          g_hash_table_insert (offerings, g_strdup (r->offering_id), g_strdup (offering ? offering->name : NULL));
-        }
-      money->offering_name = g_strdup (g_hash_table_lookup (offerings, r->offering_id));
-      if (!sp_store_referral_balance (store, r->record.id, &money->balance, error))
-        return NULL;
-      money->payments = sp_store_list_payments (store, r->record.id, error);
-      if (money->payments == NULL)
-        return NULL;
-    }
-
-  /* Only patients with a co-payment to account for. */
-  for (guint i = 0; i < all->len; i++)
-    {
-      PatientMoney *patient = all->pdata[i];
-
-      if (patient->balance.patient_due > 0 || patient->balance.patient_paid != 0)
-        g_ptr_array_add (ledger->patients, g_ptr_array_steal_index_fast (all, i--));
-    }
-  g_ptr_array_sort (ledger->patients, compare_patients);
-
-  funders = sp_store_list (store, &sp_entity_funder, "WHERE deleted = 0 ORDER BY name, id", NULL, error);
-  if (funders == NULL)
+  ledger->funders = sp_store_list_funder_years (store, error);
+  if (ledger->funders == NULL)
     return NULL;
-  for (guint i = 0; i < funders->len; i++)
-    {
-      FunderMoney *money = g_new0 (FunderMoney, 1);
-
-      money->funder = sp_funder_copy (funders->pdata[i]);
-      g_ptr_array_add (ledger->funders, money);
-      if (!sp_store_funder_spend (store, money->funder->record.id, &money->spend, error))
-        return NULL;
-    }
   return g_steal_pointer (&ledger);
 }
 
@@ -259,44 +217,235 @@ load_thread (GTask        *task,
     }
   /* The same person, with the same practices, as the window's store. */
   sp_store_set_actor (store, job->user, job->roles, (const char * const *) job->practices);
-  ledger = ledger_load (store, &error);
+  ledger = ledger_load (store, job->patient_id, &error);
   if (ledger == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, ledger, (GDestroyNotify) ledger_free);
 }
 
-/* ---- Rows ------------------------------------------------------------- */
+static void
+release_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  g_object_unref (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Drops what may be the last reference to @object in a worker thread. */
+static void
+release_in_worker (gpointer object)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (object == NULL)
+    return;
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, release_in_worker);
+  g_task_set_task_data (task, object, NULL);
+  g_task_run_in_thread (task, release_thread);
+}
+
+/* ---- The view --------------------------------------------------------- */
+
+struct _SpPaymentsView
+{
+  AdwBin               parent_instance;
+
+  GtkStack            *stack;
+  GtkSpinner          *spinner;
+  AdwStatusPage       *error_page;
+  AdwViewStack        *view_stack;
+  AdwLeaflet          *leaflet;
+  GtkWidget           *list_pane;
+  GtkWidget           *detail_pane;
+  GtkLabel            *totals_label;
+  GtkLabel            *count_label;
+  GtkToggleButton     *outstanding_button;
+  GtkStack            *list_stack;
+  GtkListView         *list_view;
+  AdwStatusPage       *empty_page;
+  GtkStack            *detail_stack;
+  GtkBox              *detail_box;
+  AdwPreferencesGroup *funders_group;
+
+  SpStore             *store;
+  GListStore          *patients;       /* SpPaymentsPatient, most outstanding first */
+  GtkSliceListModel   *slice;          /* all of them, or those who owe */
+  GtkSingleSelection  *selection;
+  guint                n_owing;
+  gint64               owed;
+  gint64               paid;
+  GPtrArray           *funders;        /* SpFunderYear */
+  GPtrArray           *funder_rows;
+  gboolean             funders_shown;  /* the rows are of self->funders */
+  char                *patient_id;     /* the patient shown in detail */
+  gboolean             outstanding_only;
+  gboolean             restoring;      /* selecting the patient shown again after a load */
+
+  gboolean             needs_load;     /* the ledger may be out of date: read it when shown */
+  guint                load_idle;
+  GCancellable        *cancellable;
+  guint                n_loads;
+  guint                last_load;
+};
+
+G_DEFINE_FINAL_TYPE (SpPaymentsView, sp_payments_view, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_OUTSTANDING_ONLY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void start_load   (SpPaymentsView *self);
+static void show_patient (SpPaymentsView *self);
+
+static guint
+n_shown (SpPaymentsView *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->slice));
+}
+
+static SpPaymentsPatient *
+selected_patient (SpPaymentsView *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+/* ---- The list --------------------------------------------------------- */
 
 static void
-add_row (SpPaymentsView      *self,
-         AdwPreferencesGroup *group,
-         GtkWidget           *row)
+update_list_state (SpPaymentsView *self)
 {
-  adw_preferences_group_add (group, row);
-  g_ptr_array_add (self->rows, group);
-  g_ptr_array_add (self->rows, row);
+  guint n = n_shown (self);
+  g_autofree char *count = g_strdup_printf (ngettext ("%u patient", "%u patients", n), n);
+
+  gtk_label_set_label (self->count_label, count);
+  if (n > 0)
+    {
+      gtk_stack_set_visible_child_name (self->list_stack, "list");
+      return;
+    }
+  adw_status_page_set_title (self->empty_page, self->outstanding_only ? _("Nobody owes anything")
+                                                                      : _("No co-payments yet"));
+  adw_status_page_set_description (self->empty_page, _("A co-payment falls due for each session a patient attends."));
+  gtk_stack_set_visible_child_name (self->list_stack, "empty");
+}
+
+/* The list is in order of what is owed, so those who owe are its first
+ * n_owing patients: "Outstanding only" is a slice of it, which keeps the
+ * rows above where they were and costs nothing however long the list. */
+static void
+update_slice (SpPaymentsView *self)
+{
+  gtk_slice_list_model_set_size (self->slice, self->outstanding_only ? self->n_owing : G_MAXUINT);
+  update_list_state (self);
 }
 
 static void
-clear_rows (SpPaymentsView *self)
+update_totals (SpPaymentsView *self)
 {
-  for (guint i = 0; i + 1 < self->rows->len; i += 2)
-    adw_preferences_group_remove (self->rows->pdata[i], self->rows->pdata[i + 1]);
-  g_ptr_array_set_size (self->rows, 0);
+  g_autofree char *owed_text = sp_money_format (self->owed);
+  g_autofree char *paid_text = sp_money_format (self->paid);
+  g_autofree char *totals = NULL;
+
+  /* Translators: e.g. "£42.50 outstanding from 6 patients; £120.00 paid so far" */
+  totals = g_strdup_printf (ngettext ("%s outstanding from %u patient; %s paid so far",
+                                      "%s outstanding from %u patients; %s paid so far", self->n_owing),
+                            owed_text, self->n_owing, paid_text);
+  gtk_label_set_label (self->totals_label, totals);
 }
 
-static char *
-balance_text (gint64 due,
-              gint64 paid)
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
 {
-  g_autofree char *due_text = sp_money_format (due);
-  g_autofree char *paid_text = sp_money_format (paid);
-  g_autofree char *outstanding = sp_gui_format_money (due - paid);
-
-  /* Translators: a balance: what was due, what was paid, what is left */
-  return g_strdup_printf (_("Due %s · Paid %s · Outstanding %s"), due_text, paid_text, outstanding);
+  gtk_list_item_set_child (list_item, sp_payment_patient_row_new ());
 }
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  SpPaymentsPatient *patient = gtk_list_item_get_item (list_item);
+
+  sp_payment_patient_row_set_patient (SP_PAYMENT_PATIENT_ROW (gtk_list_item_get_child (list_item)),
+                                      patient->name, patient->nhs_number, &patient->balance);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  sp_payment_patient_row_set_patient (SP_PAYMENT_PATIENT_ROW (gtk_list_item_get_child (list_item)),
+                                      NULL, NULL, NULL);
+}
+
+static gboolean
+showing_detail_alone (SpPaymentsView *self)
+{
+  return adw_leaflet_get_folded (self->leaflet) &&
+         adw_leaflet_get_visible_child (self->leaflet) == self->detail_pane;
+}
+
+static void
+set_patient (SpPaymentsView *self,
+             const char     *patient_id)
+{
+  if (g_strcmp0 (self->patient_id, patient_id) == 0)
+    return;
+  g_free (self->patient_id);
+  self->patient_id = g_strdup (patient_id);
+  show_patient (self);
+}
+
+/* Beside the list, the patient chosen shows at once, as the arrow keys
+ * move through the list; folded, only when activated. */
+static void
+selected_changed_cb (SpPaymentsView *self)
+{
+  SpPaymentsPatient *patient = selected_patient (self);
+
+  if (self->restoring || patient == NULL || adw_leaflet_get_folded (self->leaflet))
+    return;
+  set_patient (self, patient->patient_id);
+}
+
+static void
+list_activate_cb (SpPaymentsView *self,
+                  guint           position)
+{
+  g_autoptr(SpPaymentsPatient) patient = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (patient == NULL)
+    return;
+  gtk_single_selection_set_selected (self->selection, position);
+  set_patient (self, patient->patient_id);
+  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  /* On to the patient's first control: Record Payment, Reverse, Open. */
+  gtk_widget_child_focus (GTK_WIDGET (self->detail_box), GTK_DIR_TAB_FORWARD);
+}
+
+static void
+folded_changed_cb (SpPaymentsView *self)
+{
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  /* Folded, a click opens the patient, as elsewhere in the app. */
+  gtk_list_view_set_single_click_activate (self->list_view, folded);
+  if (!folded)
+    selected_changed_cb (self);
+}
+
+/* ---- One patient in detail -------------------------------------------- */
 
 static GtkWidget *
 action_button (const char *mnemonic,
@@ -314,9 +463,88 @@ action_button (const char *mnemonic,
   return button;
 }
 
+/* "£12.00 outstanding", or "£8.00 in credit" when more was paid than due. */
+static char *
+owed_text (gint64 left)
+{
+  g_autofree char *amount = sp_money_format (ABS (left));
+
+  if (left >= 0)
+    /* Translators: what a patient still owes, e.g. "£12.00 outstanding" */
+    return g_strdup_printf (_("%s outstanding"), amount);
+  /* Translators: a patient who paid more than was due, e.g. "£8.00 in credit" */
+  return g_strdup_printf (_("%s in credit"), amount);
+}
+
+/* A figure over its caption, as on a statement. */
+static GtkWidget *
+figure (const char *caption,
+        gint64      pence,
+        gboolean    dim)
+{
+  g_autofree char *text = sp_gui_format_money (pence);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *value = sp_gui_value_label (text, caption);
+  GtkWidget *label = gtk_label_new (caption);
+
+  gtk_widget_add_css_class (value, "title-3");
+  if (dim)
+    gtk_widget_add_css_class (value, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (value), 0);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  /* The value already says what it is to a screen reader. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_box_append (GTK_BOX (box), value);
+  gtk_box_append (GTK_BOX (box), label);
+  return box;
+}
+
+static GtkWidget *
+patient_header (const SpPatient *patient,
+                const SpBalance *balance)
+{
+  g_autofree char *name = sp_patient_display_name (patient);
+  g_autofree char *nhs = sp_nhs_number_format (patient->nhs_number);
+  g_autofree char *nhs_text = g_strdup_printf (_("NHS %s"), nhs);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *names = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *figures = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 24);
+  GtkWidget *name_label = gtk_label_new (name);
+  GtkWidget *nhs_label = gtk_label_new (nhs_text);
+  GtkWidget *open;
+  gint64 left = outstanding (balance);
+
+  gtk_label_set_xalign (GTK_LABEL (name_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (name_label), TRUE);
+  gtk_widget_add_css_class (name_label, "title-2");
+  gtk_label_set_xalign (GTK_LABEL (nhs_label), 0);
+  gtk_widget_add_css_class (nhs_label, "dim-label");
+  gtk_widget_add_css_class (nhs_label, "numeric");
+  gtk_widget_set_hexpand (names, TRUE);
+  gtk_box_append (GTK_BOX (names), name_label);
+  gtk_box_append (GTK_BOX (names), nhs_label);
+
+  /* Everything else about the patient is on their own page. */
+  open = action_button (_("_Open Patient"), _("Open the patient"), "win.open-patient", patient->record.id);
+  gtk_widget_set_valign (open, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (top), names);
+  gtk_box_append (GTK_BOX (top), open);
+
+  gtk_box_append (GTK_BOX (figures), figure (_("Outstanding"), left, left <= 0));
+  gtk_box_append (GTK_BOX (figures), figure (_("Due"), balance->patient_due, TRUE));
+  gtk_box_append (GTK_BOX (figures), figure (_("Paid"), balance->patient_paid, TRUE));
+
+  gtk_box_append (GTK_BOX (header), top);
+  gtk_box_append (GTK_BOX (header), figures);
+  return header;
+}
+
 static void
-add_payment_rows (AdwExpanderRow *expander,
-                  GPtrArray      *payments)
+add_payment_rows (AdwPreferencesGroup *group,
+                  GPtrArray           *payments)
 {
   g_autoptr(GHashTable) reversed = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -353,59 +581,215 @@ add_payment_rows (AdwExpanderRow *expander,
         }
       else if (p->reverses_id == NULL)
         adw_action_row_add_suffix (ADW_ACTION_ROW (row), sp_gui_badge (_("Reversed"), "status"));
-      adw_expander_row_add_row (expander, row);
+      adw_preferences_group_add (group, row);
     }
-}
-
-static GtkWidget *
-patient_row (SpPaymentsView *self,
-             PatientMoney   *patient)
-{
-  GtkWidget *row = adw_expander_row_new ();
-  g_autofree char *balance = balance_text (patient->balance.patient_due, patient->balance.patient_paid);
-  g_autofree char *subtitle = g_strdup_printf (_("NHS %s · %s"), patient->nhs_number, balance);
-  g_autofree char *owed = sp_gui_format_money (patient->balance.patient_due - patient->balance.patient_paid);
-  GtkWidget *owed_label = sp_gui_value_label (owed, _("Outstanding"));
-
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), patient->name);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
-  gtk_widget_add_css_class (owed_label, "heading");
-  if (patient->balance.patient_due - patient->balance.patient_paid <= 0)
-    gtk_widget_add_css_class (owed_label, "dim-label");
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), owed_label);
-  gtk_widget_set_name (row, patient->patient_id);
-
-  for (guint i = 0; i < patient->referrals->len; i++)
+  if (payments->len == 0)
     {
-      ReferralMoney *money = patient->referrals->pdata[i];
-      SpReferral *r = money->referral;
-      g_autofree char *each = sp_money_format (r->patient_share_pence);
-      g_autofree char *referral_balance = balance_text (money->balance.patient_due, money->balance.patient_paid);
-      g_autofree char *detail = NULL;
-      g_autofree char *label = NULL;
-      const char *name = money->offering_name ? money->offering_name : _("Offering no longer in the catalogue");
-      GtkWidget *referral_row;
+      GtkWidget *row = sp_gui_plain_row (_("No payments recorded yet"), NULL);
 
-      /* Translators: a referral's state, what the patient pays a session, and its balance */
-      detail = g_strdup_printf (_("%s · %s a session · %s"), sp_vocab_label (SP_VOCAB_REFERRAL_STATUS, r->status),
-                                each, referral_balance);
-      referral_row = sp_gui_plain_row (name, detail);
-      label = g_strdup_printf (_("Record a payment for %s"), name);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (referral_row),
-                                 action_button (_("_Record Payment…"), label, "payments.record", r->record.id));
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), referral_row);
-      add_payment_rows (ADW_EXPANDER_ROW (row), money->payments);
+      gtk_widget_add_css_class (row, "ledger-entry");
+      gtk_widget_add_css_class (row, "dim-label");
+      adw_preferences_group_add (group, row);
     }
+}
 
-  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), g_hash_table_contains (self->expanded, patient->patient_id));
-  return row;
+/* A referral as a card: what it is (opening its own page, with its
+ * history and attendance), its balance with a way to record a payment,
+ * then its ledger. */
+static GtkWidget *
+referral_group (SpStore     *store,
+                SpReferral  *referral,
+                GError     **error)
+{
+  g_autoptr(SpOffering) offering = sp_store_load (store, &sp_entity_offering, referral->offering_id, NULL);
+  g_autoptr(GPtrArray) payments = NULL;
+  g_autofree char *each = sp_money_format (referral->patient_share_pence);
+  g_autofree char *each_text = NULL;
+  g_autofree char *owed = NULL;
+  g_autofree char *due = NULL;
+  g_autofree char *paid = NULL;
+  g_autofree char *due_paid = NULL;
+  g_autofree char *label = NULL;
+  const char *name = offering != NULL ? offering->name : _("Offering no longer in the catalogue");
+  GtkWidget *group, *row, *arrow;
+  SpBalance money;
+
+  if (!sp_store_referral_balance (store, referral->record.id, &money, error))
+    return NULL;
+  payments = sp_store_list_payments (store, referral->record.id, error);
+  if (payments == NULL)
+    return NULL;
+
+  group = adw_preferences_group_new ();
+
+  /* Translators: a referral's state and what the patient pays a session, e.g. "Attending · £12.00 a session" */
+  each_text = g_strdup_printf (_("%s · %s a session"), sp_vocab_label (SP_VOCAB_REFERRAL_STATUS, referral->status),
+                               each);
+  row = sp_gui_plain_row (name, each_text);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-referral");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", referral->record.id);
+  arrow = g_object_new (GTK_TYPE_IMAGE,
+                        "icon-name", "go-next-symbolic",
+                        "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                        NULL);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  owed = owed_text (outstanding (&money));
+  due = sp_money_format (money.patient_due);
+  paid = sp_money_format (money.patient_paid);
+  /* Translators: a referral's co-payments: what was due for the sessions attended, what was paid */
+  due_paid = g_strdup_printf (_("Due %s · Paid %s"), due, paid);
+  row = sp_gui_plain_row (owed, due_paid);
+  label = g_strdup_printf (_("Record a payment for %s"), name);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             action_button (_("_Record Payment…"), label, "payments.record", referral->record.id));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  add_payment_rows (ADW_PREFERENCES_GROUP (group), payments);
+  return group;
+}
+
+/* The control that had the focus in the detail, to find it again in the
+ * rebuilt one: a keyboard user who recorded a payment stays where they were. */
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action,
+                 GVariant   *target)
+{
+  if (GTK_IS_ACTIONABLE (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0 &&
+      target != NULL && gtk_actionable_get_action_target_value (GTK_ACTIONABLE (root)) != NULL &&
+      g_variant_equal (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (root)), target))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action, target);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static GtkWidget *
-funder_row (FunderMoney *money)
+focused_in (GtkWidget *ancestor)
 {
-  const SpFunderSpend *s = &money->spend;
+  GtkRoot *root = gtk_widget_get_root (ancestor);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, ancestor) ? focus : NULL;
+}
+
+/* Builds the detail for self->patient_id, from the window's store: one
+ * patient's referrals and payments, a few small queries. */
+static void
+show_patient (SpPaymentsView *self)
+{
+  g_autoptr(SpPatient) patient = NULL;
+  g_autoptr(GPtrArray) referrals = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *focus_action = NULL;
+  g_autoptr(GVariant) focus_target = NULL;
+  gboolean had_focus = FALSE;
+  GtkWidget *focus, *child, *heading;
+  SpBalance balance;
+  guint n_groups = 0;
+
+  focus = focused_in (GTK_WIDGET (self->detail_box));
+  if (focus != NULL)
+    {
+      had_focus = TRUE;
+      for (GtkWidget *w = focus; w != NULL && w != GTK_WIDGET (self->detail_box); w = gtk_widget_get_parent (w))
+        if (GTK_IS_ACTIONABLE (w) && gtk_actionable_get_action_name (GTK_ACTIONABLE (w)) != NULL)
+          {
+            focus_action = g_strdup (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)));
+            focus_target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (w));
+            if (focus_target != NULL)
+              g_variant_ref (focus_target);
+            break;
+          }
+    }
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->detail_box))) != NULL)
+    gtk_box_remove (self->detail_box, child);
+
+  if (self->patient_id == NULL || self->store == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      return;
+    }
+
+  patient = sp_store_get_patient (self->store, self->patient_id, &error);
+  if (patient == NULL || !sp_store_patient_balance (self->store, self->patient_id, &balance, &error))
+    {
+      /* Removed since the list was read: nothing to show. */
+      g_debug ("Patient %s not shown: %s", self->patient_id, error->message);
+      g_clear_pointer (&self->patient_id, g_free);
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      return;
+    }
+  referrals = sp_store_list_referrals (self->store, self->patient_id, &error);
+  if (referrals == NULL)
+    {
+      sp_gui_show_error (GTK_WIDGET (self), _("The Payments Cannot Be Read"), error);
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      return;
+    }
+
+  gtk_box_append (self->detail_box, patient_header (patient, &balance));
+  heading = g_object_new (GTK_TYPE_LABEL,
+                          "label", _("Referrals"),
+                          "xalign", 0.0f,
+                          "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING,
+                          NULL);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_box_append (self->detail_box, heading);
+
+  /* Newest first; a draft is not priced yet, so nothing is due on it. */
+  for (guint i = referrals->len; i-- > 0;)
+    {
+      SpReferral *r = referrals->pdata[i];
+      GtkWidget *group;
+
+      if (g_strcmp0 (r->status, "draft") == 0)
+        continue;
+      group = referral_group (self->store, r, &error);
+      if (group == NULL)
+        {
+          sp_gui_show_error (GTK_WIDGET (self), _("The Payments Cannot Be Read"), error);
+          break;
+        }
+      gtk_box_append (self->detail_box, group);
+      n_groups++;
+    }
+  if (n_groups == 0)
+    {
+      GtkWidget *none = gtk_label_new (_("No referrals with a co-payment"));
+
+      gtk_label_set_xalign (GTK_LABEL (none), 0);
+      gtk_widget_add_css_class (none, "dim-label");
+      gtk_box_append (self->detail_box, none);
+    }
+  gtk_stack_set_visible_child_name (self->detail_stack, "patient");
+
+  if (had_focus)
+    {
+      GtkWidget *again = focus_action != NULL ? find_actionable (GTK_WIDGET (self->detail_box), focus_action,
+                                                                 focus_target)
+                                              : NULL;
+      if (again != NULL)
+        gtk_widget_grab_focus (again);
+      else
+        gtk_widget_child_focus (GTK_WIDGET (self->detail_box), GTK_DIR_TAB_FORWARD);
+    }
+}
+
+/* ---- Funders ---------------------------------------------------------- */
+
+static GtkWidget *
+funder_row (const SpFunderYear *year)
+{
+  const SpFunderSpend *s = &year->spend;
   g_autofree char *budget = sp_money_format (s->budget);
   g_autofree char *spent = sp_money_format (s->spent);
   g_autofree char *committed = sp_money_format (s->committed);
@@ -419,14 +803,14 @@ funder_row (FunderMoney *money)
   /* Translators: a funder's year: budget, spent, committed, paid and what is left */
   subtitle = g_strdup_printf (_("Budget %s · Spent %s · Committed %s · Paid %s · Remaining %s"),
                               budget, spent, committed, paid, remaining);
-  if (money->funder->kind != NULL)
+  if (year->funder->kind != NULL)
     {
-      g_autofree char *with_kind = g_strdup_printf ("%s\n%s", sp_vocab_label (SP_VOCAB_FUNDER_KIND, money->funder->kind),
+      g_autofree char *with_kind = g_strdup_printf ("%s\n%s", sp_vocab_label (SP_VOCAB_FUNDER_KIND, year->funder->kind),
                                                     subtitle);
       g_free (subtitle);
       subtitle = g_steal_pointer (&with_kind);
     }
-  row = sp_gui_plain_row (money->funder->name, subtitle);
+  row = sp_gui_plain_row (year->funder->name, subtitle);
 
   bar = gtk_level_bar_new_for_interval (0.0, 1.0);
   /* Adwaita colours a block by the first offset at or above its value:
@@ -463,60 +847,68 @@ funder_row (FunderMoney *money)
 }
 
 static void
-fill (SpPaymentsView *self)
+add_funder_row (SpPaymentsView *self,
+                GtkWidget      *row)
 {
-  gboolean outstanding_only = gtk_toggle_button_get_active (self->outstanding_button);
-  gint64 owed = 0, paid = 0;
-  guint n_owing = 0, shown = 0;
-  g_autofree char *owed_text = NULL;
-  g_autofree char *paid_text = NULL;
-  g_autofree char *totals = NULL;
+  adw_preferences_group_add (self->funders_group, row);
+  g_ptr_array_add (self->funder_rows, row);
+}
 
-  /* Keep open what the user opened. */
-  for (guint i = 0; i + 1 < self->rows->len; i += 2)
-    if (ADW_IS_EXPANDER_ROW (self->rows->pdata[i + 1]))
-      {
-        const char *id = gtk_widget_get_name (self->rows->pdata[i + 1]);
-
-        if (adw_expander_row_get_expanded (self->rows->pdata[i + 1]))
-          g_hash_table_add (self->expanded, g_strdup (id));
-        else
-          g_hash_table_remove (self->expanded, id);
-      }
-  clear_rows (self);
-  if (self->ledger == NULL)
+/* The funders' rows are made when their page is first shown and when
+ * the figures change while it shows: a hidden page of the view stack is
+ * still measured, and a region's sixty funders, each with a budget bar,
+ * made the list wait a frame of over 100 ms for a page nobody was on. */
+static void
+fill_funders (SpPaymentsView *self)
+{
+  if (self->funders == NULL || self->funders_shown ||
+      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "funders") != 0)
     return;
+  self->funders_shown = TRUE;
 
-  for (guint i = 0; i < self->ledger->patients->len; i++)
+  for (guint i = 0; i < self->funder_rows->len; i++)
+    adw_preferences_group_remove (self->funders_group, self->funder_rows->pdata[i]);
+  g_ptr_array_set_size (self->funder_rows, 0);
+
+  for (guint i = 0; i < self->funders->len; i++)
+    add_funder_row (self, funder_row (self->funders->pdata[i]));
+  if (self->funders->len == 0)
+    add_funder_row (self, sp_gui_plain_row (_("No funders in the catalogue"), NULL));
+}
+
+/* ---- Loading ---------------------------------------------------------- */
+
+static void
+show_ledger (SpPaymentsView *self,
+             Ledger         *ledger)
+{
+  GListStore *old = g_steal_pointer (&self->patients);
+
+  self->patients = g_steal_pointer (&ledger->patients);
+  self->n_owing = ledger->n_owing;
+  self->owed = ledger->owed;
+  self->paid = ledger->paid;
+  g_clear_pointer (&self->funders, g_ptr_array_unref);
+  self->funders = g_steal_pointer (&ledger->funders);
+  self->funders_shown = FALSE;
+
+  /* The patient shown stays chosen, and in view, when the list comes again. */
+  self->restoring = TRUE;
+  gtk_slice_list_model_set_model (self->slice, G_LIST_MODEL (self->patients));
+  update_slice (self);
+  if (self->patient_id != NULL && ledger->position < n_shown (self))
     {
-      PatientMoney *patient = self->ledger->patients->pdata[i];
-      gint64 left = patient->balance.patient_due - patient->balance.patient_paid;
-
-      owed += MAX (left, 0);
-      paid += patient->balance.patient_paid;
-      n_owing += left > 0;
-      if (outstanding_only && left <= 0)
-        continue;
-      add_row (self, self->patients_group, patient_row (self, patient));
-      shown++;
+      gtk_single_selection_set_selected (self->selection, ledger->position);
+      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", ledger->position);
     }
-  if (shown == 0)
-    add_row (self, self->patients_group,
-             sp_gui_plain_row (outstanding_only ? _("Nobody owes anything") : _("No co-payments yet"),
-                               _("A co-payment falls due for each session a patient attends.")));
+  self->restoring = FALSE;
 
-  for (guint i = 0; i < self->ledger->funders->len; i++)
-    add_row (self, self->funders_group, funder_row (self->ledger->funders->pdata[i]));
-  if (self->ledger->funders->len == 0)
-    add_row (self, self->funders_group, sp_gui_plain_row (_("No funders in the catalogue"), NULL));
-
-  owed_text = sp_money_format (owed);
-  paid_text = sp_money_format (paid);
-  /* Translators: e.g. "£42.50 outstanding from 6 patients; £120.00 paid so far" */
-  totals = g_strdup_printf (ngettext ("%s outstanding from %u patient; %s paid so far",
-                                      "%s outstanding from %u patients; %s paid so far", n_owing),
-                            owed_text, n_owing, paid_text);
-  gtk_label_set_label (self->totals_label, totals);
+  /* The list's rows now hold the new items: the old go elsewhere. */
+  release_in_worker (old);
+  update_totals (self);
+  fill_funders (self);
+  show_patient (self);
+  gtk_stack_set_visible_child_name (self->stack, "content");
 }
 
 static void
@@ -527,17 +919,14 @@ load_cb (GObject      *source_object,
   SpPaymentsView *self = SP_PAYMENTS_VIEW (source_object);
   g_autoptr(GError) error = NULL;
   LoadJob *job = g_task_get_task_data (G_TASK (result));
-  Ledger *ledger = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(Ledger) ledger = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->n_loads--;
+  /* A later load is on its way: it is the one to show. */
   if (job->generation != self->last_load)
-    {
-      /* A later load is on its way: it is the one to show. */
-      g_clear_pointer (&ledger, ledger_free);
-      return;
-    }
+    return;
 
   gtk_spinner_stop (self->spinner);
   if (ledger == NULL)
@@ -546,24 +935,93 @@ load_cb (GObject      *source_object,
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }
-  g_clear_pointer (&self->ledger, ledger_free);
-  self->ledger = ledger;
-  fill (self);
-  gtk_stack_set_visible_child_name (self->stack, "content");
+  show_ledger (self, ledger);
+}
+
+static void
+start_load (SpPaymentsView *self)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadJob *job;
+
+  g_clear_handle_id (&self->load_idle, g_source_remove);
+  self->needs_load = FALSE;
+  if (self->store == NULL)
+    return;
+
+  job = g_new0 (LoadJob, 1);
+  job->path = g_strdup (sp_store_get_path (self->store));
+  job->user = g_strdup (sp_store_get_user (self->store));
+  job->roles = sp_store_get_roles (self->store);
+  job->practices = g_strdupv ((char **) sp_store_get_practices (self->store));
+  job->patient_id = g_strdup (self->patient_id);
+  job->generation = ++self->last_load;
+
+  task = g_task_new (self, self->cancellable, load_cb, NULL);
+  g_task_set_source_tag (task, sp_payments_view_refresh);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  self->n_loads++;
+  /* What was read before stays in view until the new figures arrive. */
+  if (self->patients == NULL)
+    {
+      gtk_spinner_start (self->spinner);
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+    }
+  g_task_run_in_thread (task, load_thread);
+}
+
+static gboolean
+load_idle_cb (gpointer user_data)
+{
+  SpPaymentsView *self = user_data;
+
+  self->load_idle = 0;
+  start_load (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The ledger is read when the view is first shown, not at start-up, and
+ * again each time it is shown. In an idle, so a refresh asked for in the
+ * same breath (the window asks when it shows the view) reads it once. */
+static void
+sp_payments_view_map (GtkWidget *widget)
+{
+  SpPaymentsView *self = SP_PAYMENTS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (sp_payments_view_parent_class)->map (widget);
+
+  if (self->needs_load && self->load_idle == 0)
+    self->load_idle = g_idle_add (load_idle_cb, self);
+}
+
+/* Hidden, the view cannot see what changes in the store (a payment on a
+ * referral's page, an attendance): it reads the ledger again when shown. */
+static void
+sp_payments_view_unmap (GtkWidget *widget)
+{
+  SpPaymentsView *self = SP_PAYMENTS_VIEW (widget);
+
+  g_clear_handle_id (&self->load_idle, g_source_remove);
+  self->needs_load = self->store != NULL;
+
+  GTK_WIDGET_CLASS (sp_payments_view_parent_class)->unmap (widget);
 }
 
 /* ---- Actions ---------------------------------------------------------- */
 
+/* A payment changed the patient shown: their detail at once, from the
+ * window's store; the list in the background. */
 static void
-outstanding_toggled_cb (SpPaymentsView *self)
+ledger_changed (SpPaymentsView *self)
 {
-  fill (self);
+  show_patient (self);
+  sp_payments_view_refresh (self);
 }
 
 static void
 payment_saved_cb (SpPaymentsView *self)
 {
-  sp_payments_view_refresh (self);
+  ledger_changed (self);
   sp_gui_add_toast (GTK_WIDGET (self), adw_toast_new (_("Payment recorded")));
 }
 
@@ -606,7 +1064,7 @@ reverse_response_cb (AdwMessageDialog *dialog,
       sp_gui_show_error (GTK_WIDGET (self), _("The Payment Was Not Reversed"), error);
       return;
     }
-  sp_payments_view_refresh (self);
+  ledger_changed (self);
   sp_gui_add_toast (GTK_WIDGET (self), adw_toast_new (_("Payment reversed")));
 }
 
@@ -622,6 +1080,30 @@ reverse_action (GtkWidget  *widget,
     g_signal_connect_object (dialog, "response", G_CALLBACK (reverse_response_cb), self, 0);
 }
 
+/* Folded, from a patient back to the list. */
+static void
+show_list_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SpPaymentsView *self = SP_PAYMENTS_VIEW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
+set_outstanding_only (SpPaymentsView *self,
+                      gboolean        outstanding_only)
+{
+  outstanding_only = !!outstanding_only;
+  if (self->outstanding_only == outstanding_only)
+    return;
+  self->outstanding_only = outstanding_only;
+  update_slice (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTSTANDING_ONLY]);
+}
+
 /* ---- GObject ---------------------------------------------------------- */
 
 static gboolean
@@ -629,7 +1111,47 @@ sp_payments_view_grab_focus (GtkWidget *widget)
 {
   SpPaymentsView *self = SP_PAYMENTS_VIEW (widget);
 
-  return gtk_widget_child_focus (GTK_WIDGET (self->patients_group), GTK_DIR_TAB_FORWARD);
+  if (showing_detail_alone (self))
+    return gtk_widget_child_focus (GTK_WIDGET (self->detail_box), GTK_DIR_TAB_FORWARD);
+  if (n_shown (self) > 0)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+  return gtk_widget_grab_focus (GTK_WIDGET (self->outstanding_button));
+}
+
+static void
+sp_payments_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  SpPaymentsView *self = SP_PAYMENTS_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTSTANDING_ONLY:
+      g_value_set_boolean (value, self->outstanding_only);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sp_payments_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  SpPaymentsView *self = SP_PAYMENTS_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTSTANDING_ONLY:
+      set_outstanding_only (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -638,12 +1160,16 @@ sp_payments_view_dispose (GObject *object)
   SpPaymentsView *self = SP_PAYMENTS_VIEW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->load_idle, g_source_remove);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_PAYMENTS_VIEW);
-  g_clear_pointer (&self->rows, g_ptr_array_unref);
-  g_clear_pointer (&self->ledger, ledger_free);
-  g_clear_pointer (&self->expanded, g_hash_table_unref);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->slice);
+  g_clear_object (&self->patients);
+  g_clear_pointer (&self->funders, g_ptr_array_unref);
+  g_clear_pointer (&self->funder_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->patient_id, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->store);
 
@@ -657,31 +1183,74 @@ sp_payments_view_class_init (SpPaymentsViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sp_payments_view_dispose;
+  object_class->get_property = sp_payments_view_get_property;
+  object_class->set_property = sp_payments_view_set_property;
   widget_class->grab_focus = sp_payments_view_grab_focus;
+  widget_class->map = sp_payments_view_map;
+  widget_class->unmap = sp_payments_view_unmap;
+
+  /* Whether the list shows only the patients who owe something. */
+  properties[PROP_OUTSTANDING_ONLY] =
+    g_param_spec_boolean ("outstanding-only", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   sp_application_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/org/signpost/Signpost/sp-payments-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, stack);
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, spinner);
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, error_page);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, detail_pane);
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, totals_label);
-  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, patients_group);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, count_label);
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, outstanding_button);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, detail_box);
   gtk_widget_class_bind_template_child (widget_class, SpPaymentsView, funders_group);
-  gtk_widget_class_bind_template_callback (widget_class, outstanding_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, folded_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, fill_funders);
 
   gtk_widget_class_install_action (widget_class, "payments.record", "s", record_action);
   gtk_widget_class_install_action (widget_class, "payments.reverse", "s", reverse_action);
+  gtk_widget_class_install_action (widget_class, "payments.show-list", NULL, show_list_action);
+  gtk_widget_class_install_property_action (widget_class, "payments.outstanding-only", "outstanding-only");
 }
 
 static void
 sp_payments_view_init (SpPaymentsView *self)
 {
+  GtkListItemFactory *factory;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->rows = g_ptr_array_new ();
-  self->expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->funder_rows = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
+  self->needs_load = TRUE;
+
+  self->slice = gtk_slice_list_model_new (NULL, 0, G_MAXUINT);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_object (self->selection, "notify::selected", G_CALLBACK (selected_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+
+  folded_changed_cb (self);
+  update_list_state (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
 }
 
@@ -692,61 +1261,59 @@ sp_payments_view_set_store (SpPaymentsView *self,
   g_return_if_fail (SP_IS_PAYMENTS_VIEW (self));
   g_return_if_fail (SP_IS_STORE (store));
 
-  if (g_set_object (&self->store, store))
-    sp_payments_view_refresh (self);
+  if (!g_set_object (&self->store, store))
+    return;
+  /* Another store (signed in or out): nobody from the last one stays shown. */
+  g_clear_pointer (&self->patient_id, g_free);
+  show_patient (self);
+  sp_payments_view_refresh (self);
 }
 
-/* Reads the balances again, in a worker thread; the view keeps showing
- * what it had until they arrive. */
+/* Reads the balances again, in a worker thread, if the view is showing;
+ * otherwise when it is next shown. The view keeps showing what it had
+ * until the new figures arrive. */
 void
 sp_payments_view_refresh (SpPaymentsView *self)
 {
-  g_autoptr(GTask) task = NULL;
-  LoadJob *job;
-
   g_return_if_fail (SP_IS_PAYMENTS_VIEW (self));
 
   if (self->store == NULL)
     return;
-
-  job = g_new0 (LoadJob, 1);
-  job->path = g_strdup (sp_store_get_path (self->store));
-  job->user = g_strdup (sp_store_get_user (self->store));
-  job->roles = sp_store_get_roles (self->store);
-  job->practices = g_strdupv ((char **) sp_store_get_practices (self->store));
-  job->generation = ++self->last_load;
-
-  task = g_task_new (self, self->cancellable, load_cb, NULL);
-  g_task_set_source_tag (task, sp_payments_view_refresh);
-  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
-  self->n_loads++;
-  if (self->ledger == NULL)
-    {
-      gtk_spinner_start (self->spinner);
-      gtk_stack_set_visible_child_name (self->stack, "loading");
-    }
-  g_task_run_in_thread (task, load_thread);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    start_load (self);
+  else
+    self->needs_load = TRUE;
 }
 
 gboolean
 sp_payments_view_get_loading (SpPaymentsView *self)
 {
   g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), FALSE);
-  return self->n_loads > 0;
+  return self->n_loads > 0 || self->load_idle != 0;
 }
 
+/* Every patient with a co-payment to account for, whether or not the list
+ * shows only those who owe. */
 guint
 sp_payments_view_get_n_patients (SpPaymentsView *self)
 {
   g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), 0);
-  return self->ledger ? self->ledger->patients->len : 0;
+  return self->patients ? g_list_model_get_n_items (G_LIST_MODEL (self->patients)) : 0;
+}
+
+/* The patients the list shows now. */
+guint
+sp_payments_view_get_n_shown (SpPaymentsView *self)
+{
+  g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), 0);
+  return n_shown (self);
 }
 
 guint
 sp_payments_view_get_n_funders (SpPaymentsView *self)
 {
   g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), 0);
-  return self->ledger ? self->ledger->funders->len : 0;
+  return self->funders ? self->funders->len : 0;
 }
 
 /* The balance shown for a patient; FALSE when they are not listed. */
@@ -755,13 +1322,17 @@ sp_payments_view_get_patient_balance (SpPaymentsView *self,
                                       const char     *patient_id,
                                       SpBalance      *balance)
 {
+  guint n;
+
   g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), FALSE);
+  g_return_val_if_fail (patient_id != NULL, FALSE);
 
-  for (guint i = 0; self->ledger != NULL && i < self->ledger->patients->len; i++)
+  n = sp_payments_view_get_n_patients (self);
+  for (guint i = 0; i < n; i++)
     {
-      PatientMoney *patient = self->ledger->patients->pdata[i];
+      g_autoptr(SpPaymentsPatient) patient = g_list_model_get_item (G_LIST_MODEL (self->patients), i);
 
-      if (g_strcmp0 (patient->patient_id, patient_id) == 0)
+      if (g_str_equal (patient->patient_id, patient_id))
         {
           *balance = patient->balance;
           return TRUE;
@@ -777,15 +1348,32 @@ sp_payments_view_get_funder_spend (SpPaymentsView *self,
 {
   g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), FALSE);
 
-  for (guint i = 0; self->ledger != NULL && i < self->ledger->funders->len; i++)
+  for (guint i = 0; self->funders != NULL && i < self->funders->len; i++)
     {
-      FunderMoney *money = self->ledger->funders->pdata[i];
+      SpFunderYear *year = self->funders->pdata[i];
 
-      if (g_strcmp0 (money->funder->record.id, funder_id) == 0)
+      if (g_strcmp0 (year->funder->record.id, funder_id) == 0)
         {
-          *spend = money->spend;
+          *spend = year->spend;
           return TRUE;
         }
     }
   return FALSE;
+}
+
+/* The patient whose referrals and payments are shown, or NULL. */
+const char *
+sp_payments_view_get_shown_patient (SpPaymentsView *self)
+{
+  g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack), "patient") != 0)
+    return NULL;
+  return self->patient_id;
+}
+
+GtkListView *
+sp_payments_view_get_list_view (SpPaymentsView *self)
+{
+  g_return_val_if_fail (SP_IS_PAYMENTS_VIEW (self), NULL);
+  return self->list_view;
 }

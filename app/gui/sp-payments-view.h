@@ -19,6 +19,7 @@ void      sp_payments_view_set_store          (SpPaymentsView *self,
 void      sp_payments_view_refresh            (SpPaymentsView *self);
 gboolean  sp_payments_view_get_loading        (SpPaymentsView *self);
 guint     sp_payments_view_get_n_patients     (SpPaymentsView *self);
+guint     sp_payments_view_get_n_shown        (SpPaymentsView *self);
 guint     sp_payments_view_get_n_funders      (SpPaymentsView *self);
 gboolean  sp_payments_view_get_patient_balance (SpPaymentsView *self,
                                                const char     *patient_id,
@@ -26,5 +27,7 @@ gboolean  sp_payments_view_get_patient_balance (SpPaymentsView *self,
 gboolean  sp_payments_view_get_funder_spend   (SpPaymentsView *self,
                                                const char     *funder_id,
                                                SpFunderSpend  *spend);
+const char *sp_payments_view_get_shown_patient (SpPaymentsView *self);
+GtkListView *sp_payments_view_get_list_view   (SpPaymentsView *self);
 
 G_END_DECLS
