@@ -8,6 +8,8 @@
 
 #include "sp-generate.h"
 #include "sp-match.h"
+#include "sp-patient-item.h"
+#include "sp-patient-list.h"
 #include "sp-test-util.h"
 
 #define N_PATIENTS 200
@@ -219,6 +221,76 @@ test_refuses_non_empty (Fixture       *fixture,
   g_assert_cmpint (sp_store_count (store, &sp_entity_patient, NULL, NULL), ==, N_PATIENTS);
 }
 
+typedef struct
+{
+  SpPatientList *list;
+  GPtrArray     *first_ids;  /* the ids shown by the first change */
+  gboolean       first_partial;
+  guint          changes;
+} Watch;
+
+static void
+caseload_changed_cb (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Watch      *watch)
+{
+  if (watch->changes++ > 0)
+    return;
+  watch->first_partial = sp_patient_list_is_partial (watch->list);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpPatientItem) item = g_list_model_get_item (model, i);
+      g_ptr_array_add (watch->first_ids, g_strdup (sp_patient_item_get_id (item)));
+    }
+}
+
+/* A region's caseload takes most of a second to read: the first screenful
+ * is shown ahead of it, and is the same patients in the same order as the
+ * top of the whole list that follows. */
+static void
+test_caseload_first_page (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(SpStore) store = generate (fixture, "first-page.db", 7, NULL);
+  Watch watch = { .first_ids = g_ptr_array_new_with_free_func (g_free) };
+  guint n;
+
+  watch.list = sp_patient_list_new (store);
+  g_signal_connect (watch.list, "items-changed", G_CALLBACK (caseload_changed_cb), &watch);
+  while (sp_patient_list_get_loading (watch.list))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (sp_patient_list_get_error (watch.list));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (watch.list));
+  g_assert_cmpuint (n, ==, query_int (store, "SELECT count (*) FROM patient WHERE deleted = 0"));
+  g_assert_false (sp_patient_list_is_partial (watch.list));
+
+  /* Two changes: the first page, then the whole caseload. */
+  g_assert_cmpuint (watch.changes, ==, 2);
+  g_assert_true (watch.first_partial);
+  g_assert_cmpuint (watch.first_ids->len, >, 0);
+  g_assert_cmpuint (watch.first_ids->len, <, n);
+  /* The screenful a user sees first does not jump when the rest arrives. */
+  for (guint i = 0; i < MIN (watch.first_ids->len, 20); i++)
+    {
+      g_autoptr(SpPatientItem) item = g_list_model_get_item (G_LIST_MODEL (watch.list), i);
+      g_assert_cmpstr (sp_patient_item_get_id (item), ==, watch.first_ids->pdata[i]);
+    }
+
+  /* Read again after a change, the list is never cut back to a page. */
+  watch.changes = 0;
+  sp_patient_list_refresh (watch.list);
+  while (sp_patient_list_get_loading (watch.list))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (sp_patient_list_is_partial (watch.list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (watch.list)), ==, n);
+
+  g_assert_finalize_object (watch.list);
+  g_ptr_array_unref (watch.first_ids);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -229,6 +301,7 @@ main (int    argc,
   g_test_add ("/generate/valid-records", Fixture, NULL, fixture_setup, test_valid_records, fixture_teardown);
   g_test_add ("/generate/deterministic", Fixture, NULL, fixture_setup, test_deterministic, fixture_teardown);
   g_test_add ("/generate/refuses-non-empty", Fixture, NULL, fixture_setup, test_refuses_non_empty, fixture_teardown);
+  g_test_add ("/generate/caseload-first-page", Fixture, NULL, fixture_setup, test_caseload_first_page, fixture_teardown);
 
   return g_test_run ();
 }

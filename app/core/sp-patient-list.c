@@ -90,6 +90,7 @@ struct _SpPatientList
   guint         n_loads;   /* loads under way */
   guint         last_load; /* generation of the latest load asked for … */
   guint         shown_load;/* … and of the directory shown */
+  gboolean      partial;   /* a first page is shown; the whole caseload is on its way */
   GError       *error;
 };
 
@@ -120,6 +121,8 @@ typedef struct
   char **practices;
   char  *today;
   guint  generation;
+  gboolean first_page;  /* nothing shown yet: send the first page ahead */
+  SpPatientList *list;  /* unowned: the task's callback holds a reference */
 } LoadJob;
 
 static void
@@ -161,20 +164,30 @@ compare_entries (gconstpointer a,
   return c;
 }
 
-/* Runs @sql and calls @func on the entry named by its first column. */
+/* Appended to a query of rows about patients to read only those of a first
+ * page: ?1 is a JSON array of their ids. */
+#define ONLY_THESE " AND patient_id IN (SELECT value FROM json_each (?1))"
+
+/* Runs @sql (restricted to the patients in @only, a JSON array of ids,
+ * unless it is NULL) and calls @func on the entry named by its first column. */
 static gboolean
 for_each_patient_row (SpStore     *store,
                       const char  *sql,
+                      const char  *only,
                       GHashTable  *by_id,
                       GArray      *entries,
                       void       (*func) (Entry *entry, SpStmt *stmt),
                       GError     **error)
 {
-  g_autoptr(SpStmt) stmt = sp_store_prepare (store, sql, error);
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autofree char *full_sql = g_strconcat (sql, only ? ONLY_THESE : NULL, NULL);
   int rc;
 
+  stmt = sp_store_prepare (store, full_sql, error);
   if (stmt == NULL)
     return FALSE;
+  if (only != NULL)
+    sqlite3_bind_text (stmt, 1, only, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gpointer index;
@@ -206,18 +219,22 @@ add_condition (Entry  *entry,
  * id": one pass over the assessments, where a lookup for each referral
  * visited 900,000 rows at 100,000 patients. */
 static GHashTable *
-followed_up_referrals (SpStore  *store,
-                       GError  **error)
+followed_up_referrals (SpStore     *store,
+                       const char  *only,
+                       GError     **error)
 {
   g_autoptr(GHashTable) followed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(SpStmt) stmt = sp_store_prepare (store,
-                                             "SELECT referral_id || char (10) || patient_id FROM assessment "
-                                             "WHERE deleted = 0 AND stage = 'follow_up' AND referral_id IS NOT NULL",
-                                             error);
+  g_autoptr(SpStmt) stmt = NULL;
+  g_autofree char *sql = g_strconcat ("SELECT referral_id || char (10) || patient_id FROM assessment "
+                                      "WHERE deleted = 0 AND stage = 'follow_up' AND referral_id IS NOT NULL",
+                                      only ? ONLY_THESE : NULL, NULL);
   int rc;
 
+  stmt = sp_store_prepare (store, sql, error);
   if (stmt == NULL)
     return NULL;
+  if (only != NULL)
+    sqlite3_bind_text (stmt, 1, only, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_hash_table_add (followed, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
@@ -239,23 +256,26 @@ typedef struct
  * completed with no follow-up measure yet. In one pass, unsorted. */
 static gboolean
 add_referrals (SpStore     *store,
+               const char  *only,
                GHashTable  *by_id,
                GArray      *entries,
                GError     **error)
 {
-  g_autoptr(GHashTable) followed = followed_up_referrals (store, error);
+  g_autoptr(GHashTable) followed = followed_up_referrals (store, only, error);
   g_autoptr(SpStmt) stmt = NULL;
   g_autofree Latest *latest = NULL;
+  g_autofree char *sql = g_strconcat ("SELECT patient_id, status, coalesce (referred_at, updated_at), rowid, "
+                                      "id || char (10) || patient_id FROM referral WHERE deleted = 0",
+                                      only ? ONLY_THESE : NULL, NULL);
   int rc;
 
   if (followed == NULL)
     return FALSE;
-  stmt = sp_store_prepare (store,
-                           "SELECT patient_id, status, coalesce (referred_at, updated_at), rowid, "
-                           "id || char (10) || patient_id FROM referral WHERE deleted = 0",
-                           error);
+  stmt = sp_store_prepare (store, sql, error);
   if (stmt == NULL)
     return FALSE;
+  if (only != NULL)
+    sqlite3_bind_text (stmt, 1, only, -1, SQLITE_STATIC);
   latest = g_new0 (Latest, entries->len);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -293,10 +313,14 @@ add_referrals (SpStore     *store,
   return TRUE;
 }
 
+/* The whole caseload, or with @limit only about its first @limit patients
+ * in name order (by the family name index, which folds ASCII case only:
+ * the whole directory, read next, is the one that counts). */
 static Directory *
 directory_load (SpStore             *store,
                 const char * const  *practices,
                 const char          *today,
+                guint                limit,
                 GError             **error)
 {
   g_autoptr(Directory) dir = g_new0 (Directory, 1);
@@ -306,6 +330,8 @@ directory_load (SpStore             *store,
                                          "FROM patient WHERE deleted = 0 AND +practice IN (");
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(SpStmt) stmt = NULL;
+  g_autoptr(JsonArray) ids = limit > 0 ? json_array_new () : NULL;
+  g_autofree char *only = NULL;
   guint n_practices = practices ? g_strv_length ((char **) practices) : 0;
   int rc;
 
@@ -320,6 +346,8 @@ directory_load (SpStore             *store,
   for (guint i = 0; i < n_practices; i++)
     g_string_append_printf (sql, "%s?%u", i > 0 ? ", " : "", i + 1);
   g_string_append_c (sql, ')');
+  if (limit > 0)
+    g_string_append_printf (sql, " ORDER BY family_name COLLATE NOCASE LIMIT %u", limit);
 
   stmt = sp_store_prepare (store, sql->str, error);
   if (stmt == NULL)
@@ -340,6 +368,8 @@ directory_load (SpStore             *store,
       entry.family_key = chunk_casefold (dir->strings, entry.family);
       g_hash_table_insert (by_id, (gpointer) entry.id, GUINT_TO_POINTER (dir->entries->len));
       g_array_append_val (dir->entries, entry);
+      if (ids != NULL)
+        json_array_add_string_element (ids, entry.id);
     }
   if (rc != SQLITE_DONE)
     {
@@ -348,14 +378,50 @@ directory_load (SpStore             *store,
     }
   g_clear_pointer (&stmt, sp_stmt_release);
 
+  if (ids != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), ids);
+      only = json_to_string (node, FALSE);
+    }
   if (!for_each_patient_row (store,
                              "SELECT patient_id, kind FROM condition WHERE deleted = 0",
-                             by_id, dir->entries, add_condition, error) ||
-      !add_referrals (store, by_id, dir->entries, error))
+                             only, by_id, dir->entries, add_condition, error) ||
+      !add_referrals (store, only, by_id, dir->entries, error))
     return NULL;
 
   g_array_sort (dir->entries, compare_entries);
   return g_steal_pointer (&dir);
+}
+
+/* A first page, read ahead of the whole caseload, on its way to the list. */
+typedef struct
+{
+  SpPatientList *list;
+  Directory     *dir;
+  guint          generation;
+} FirstPage;
+
+static void show_first_page (SpPatientList *self,
+                             Directory     *dir,
+                             guint          generation);
+
+static gboolean
+first_page_cb (gpointer data)
+{
+  FirstPage *first = data;
+
+  show_first_page (first->list, g_steal_pointer (&first->dir), first->generation);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_page_free (gpointer data)
+{
+  FirstPage *first = data;
+
+  g_clear_pointer (&first->dir, directory_free);
+  g_object_unref (first->list);
+  g_free (first);
 }
 
 static void
@@ -375,7 +441,27 @@ load_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  dir = directory_load (store, (const char * const *) job->practices, job->today, &error);
+
+  /* Reading a region's whole caseload takes most of a second: the first
+   * screenful, found by the name index, is shown meanwhile. (If it cannot
+   * be read, the whole read below says why.) */
+  if (job->first_page)
+    {
+      dir = directory_load (store, (const char * const *) job->practices, job->today, PAGE_SIZE, NULL);
+      if (dir != NULL)
+        {
+          FirstPage *first = g_new0 (FirstPage, 1);
+
+          g_array_sort (dir->entries, compare_entries);
+          first->list = g_object_ref (job->list);
+          first->dir = dir;
+          first->generation = job->generation;
+          g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, first_page_cb, first,
+                                      first_page_free);
+        }
+    }
+
+  dir = directory_load (store, (const char * const *) job->practices, job->today, 0, &error);
   if (dir == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -512,6 +598,23 @@ update (SpPatientList *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* The first page, while the whole caseload is still being read: shown only
+ * if nothing is shown yet and no later load was asked for. */
+static void
+show_first_page (SpPatientList *self,
+                 Directory     *dir,
+                 guint          generation)
+{
+  if (self->dir != NULL || generation != self->last_load || self->shown_load >= generation)
+    {
+      directory_free (dir);
+      return;
+    }
+  self->dir = dir;
+  self->partial = TRUE;
+  update (self, TRUE);
+}
+
 static void
 load_cb (GObject      *source_object,
          GAsyncResult *result,
@@ -541,6 +644,7 @@ load_cb (GObject      *source_object,
   else
     {
       self->shown_load = job->generation;
+      self->partial = FALSE;
       g_clear_error (&self->error);
       g_clear_pointer (&self->dir, directory_free);
       self->dir = dir;
@@ -902,6 +1006,8 @@ sp_patient_list_refresh (SpPatientList *self)
   job->practices = g_strdupv ((char **) sp_store_get_practices (self->store));
   job->today = sp_store_today (self->store);
   job->generation = ++self->last_load;
+  job->first_page = self->dir == NULL;
+  job->list = self;
 
   task = g_task_new (NULL, self->cancellable, load_cb, g_object_ref (self));
   g_task_set_source_tag (task, sp_patient_list_refresh);
@@ -930,6 +1036,15 @@ sp_patient_list_find (SpPatientList *self,
         return i;
     }
   return G_MAXUINT;
+}
+
+/* TRUE while the list shows only the first page of the caseload, read
+ * ahead at the first load, and the whole of it is still being read. */
+gboolean
+sp_patient_list_is_partial (SpPatientList *self)
+{
+  g_return_val_if_fail (SP_IS_PATIENT_LIST (self), FALSE);
+  return self->partial;
 }
 
 /* Why the list could not be read at the last attempt; NULL when it could. */

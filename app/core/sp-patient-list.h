@@ -34,6 +34,7 @@ void           sp_patient_list_set_follow_up_due_only (SpPatientList *self,
 void           sp_patient_list_refresh                (SpPatientList *self);
 guint          sp_patient_list_find                   (SpPatientList *self,
                                                        const char    *patient_id);
+gboolean       sp_patient_list_is_partial             (SpPatientList *self);
 const GError  *sp_patient_list_get_error              (SpPatientList *self);
 
 G_END_DECLS

@@ -70,7 +70,11 @@ update_state (SpCaseloadView *self)
   gboolean loading = self->model == NULL || sp_patient_list_get_loading (self->model);
   g_autofree char *count = NULL;
 
-  count = g_strdup_printf (ngettext ("%u patient", "%u patients", n), n);
+  /* Only the first screenful is here yet: a count of it would mislead. */
+  if (self->model != NULL && sp_patient_list_is_partial (self->model))
+    count = g_strdup (_("Loading the caseload"));
+  else
+    count = g_strdup_printf (ngettext ("%u patient", "%u patients", n), n);
   gtk_label_set_label (self->count_label, count);
 
   if (n > 0)
