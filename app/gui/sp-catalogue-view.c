@@ -1,10 +1,15 @@
 /* sp-catalogue-view.c — the shared catalogue of offerings, to browse
  *
- * Read-only: every offering with what it is, who runs it, where and when,
- * what it costs, whom it is for and how good the evidence is. The
- * catalogue is small (tens to a few hundred offerings), so a GtkListBox
- * with a filter is enough. Search matches any word of the name, activity,
- * provider, place or the conditions it targets.
+ * A GtkListView over every offering (SpOfferingItem in a GListStore), so
+ * only the rows in sight are ever built, whatever the size of the
+ * catalogue. The offerings are read in a worker thread on a connection of
+ * its own when the view is first shown, and again when the store changed
+ * while it was hidden. Search (every word in the name, activity, format,
+ * provider, place or conditions) and the filters — activity, condition
+ * targeted, format, day and the most the patient pays a session — narrow
+ * one GtkFilterListModel. The offering chosen in the list is shown in full
+ * beside it (SpOfferingDetail), or in its place on a narrow window; a
+ * catalogue admin edits it from there.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,28 +25,59 @@
 #include "sp-catalogue-view.h"
 #include "sp-gui-util.h"
 #include "sp-hsds-export.h"
+#include "sp-offering-detail.h"
 #include "sp-offering-editor.h"
+#include "sp-offering-item.h"
+#include "sp-offering-row.h"
 #include "sp-validate.h"
 #include "sp-vocab.h"
 #include "sp-window.h"
 
 struct _SpCatalogueView
 {
-  AdwBin          parent_instance;
+  AdwBin              parent_instance;
 
-  GtkSearchBar   *search_bar;
-  GtkSearchEntry *search_entry;
-  GtkStack       *stack;
-  GtkLabel       *count_label;
-  GtkListBox     *list_box;
-  AdwStatusPage  *empty_page;
-  GtkWidget      *admin_bar;
+  GtkSearchBar       *search_bar;
+  GtkSearchEntry     *search_entry;
+  GtkWidget          *admin_bar;
+  GtkFlowBox         *filter_box;
+  GtkDropDown        *modality_dropdown;
+  GtkDropDown        *condition_dropdown;
+  GtkDropDown        *format_dropdown;
+  GtkDropDown        *day_dropdown;
+  GtkDropDown        *cost_dropdown;
+  GtkDropDown        *band_dropdown;
+  GtkLabel           *count_label;
+  GtkWidget          *clear_button;
+  GtkStack           *stack;
+  GtkSpinner         *spinner;
+  AdwStatusPage      *empty_page;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *list_scroller;
+  GtkListView        *list_view;
+  SpOfferingDetail   *detail;
 
-  SpStore        *store;
-  gboolean        needs_load;    /* the store changed while the view was not shown */
-  guint           n_offerings;
-  guint           n_shown;
-  char          **search_words;  /* casefolded */
+  GListStore         *offerings;  /* SpOfferingItem: the whole catalogue */
+  GtkCustomFilter    *filter;
+  GtkFilterListModel *shown;
+  GtkSingleSelection *selection;
+
+  SpStore            *store;
+  GCancellable       *cancellable;
+  guint               generation;    /* of the latest load asked for */
+  gboolean            loading;
+  gboolean            needs_load;    /* the store changed while the view was not shown */
+  GError             *load_error;
+  char               *keep_id;       /* the offering to choose again after a load */
+
+  /* What the filters ask for; NULL or -1 for anything. */
+  char              **search_words;  /* casefolded */
+  const char         *modality;
+  const char         *condition;
+  const char         *format;
+  const char         *day;
+  gint64              max_cost;
+  const char         *income_band;
 };
 
 G_DEFINE_FINAL_TYPE (SpCatalogueView, sp_catalogue_view, ADW_TYPE_BIN)
@@ -54,218 +90,194 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The text a search looks in, kept on each row. */
-static GQuark search_text_quark;
+/* The most a patient pays a session, in the order of the cost drop-down
+ * after "Any cost". */
+static const gint64 cost_limits[] = { 0, 250, 500, 1000 };
 
-static GtkWidget *
-detail_row (const char *title,
-            const char *value)
+/* ---- The filters -------------------------------------------------------- */
+
+/* The code at @position of a drop-down whose first choice is "Any …". */
+static const char *
+vocab_code_at (SpVocab vocab,
+               guint   position)
 {
-  GtkWidget *row = adw_action_row_new ();
+  const SpVocabEntry *entries;
+  guint n;
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  gtk_widget_add_css_class (row, "property");
-  return row;
+  if (position == 0 || position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  entries = sp_vocab_entries (vocab, &n);
+  return position - 1 < n ? entries[position - 1].code : NULL;
 }
 
-static char *
-labels_of (SpVocab   vocab,
-           char    **codes)
+/* The condition drop-down lists the MSK conditions, then the MH ones. */
+static const char *
+condition_at (guint position)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
+  guint n_msk;
 
-  for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
-    {
-      if (text->len > 0)
-        g_string_append (text, ", ");
-      g_string_append (text, sp_vocab_label (vocab, codes[i]));
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  if (position == 0 || position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  sp_vocab_entries (SP_VOCAB_MSK_CONDITION, &n_msk);
+  if (position - 1 < n_msk)
+    return vocab_code_at (SP_VOCAB_MSK_CONDITION, position);
+  return vocab_code_at (SP_VOCAB_MH_CONDITION, position - n_msk);
 }
 
-static char *
-schedule_text (const SpOffering *offering)
+/* The income bands a patient is recorded in: "not recorded" pays as
+ * standard does and is left out. */
+static gboolean
+is_choosable_band (const char *code)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  if (offering->schedule != NULL && JSON_NODE_HOLDS_ARRAY (offering->schedule))
-    {
-      JsonArray *slots = json_node_get_array (offering->schedule);
-
-      for (guint i = 0; i < json_array_get_length (slots); i++)
-        {
-          JsonNode *node = json_array_get_element (slots, i);
-          JsonObject *slot;
-          const char *day, *start, *end;
-
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            continue;
-          slot = json_node_get_object (node);
-          day = json_object_get_string_member_with_default (slot, "day", NULL);
-          start = json_object_get_string_member_with_default (slot, "start", NULL);
-          end = json_object_get_string_member_with_default (slot, "end", NULL);
-          if (text->len > 0)
-            g_string_append (text, "; ");
-          if (day != NULL)
-            g_string_append (text, sp_vocab_label (SP_VOCAB_DAY, day));
-          if (start != NULL && end != NULL)
-            /* Translators: a session's start and end times, e.g. 10:00–11:00 */
-            g_string_append_printf (text, _(" %s–%s"), start, end);
-        }
-    }
-  if (offering->schedule_note != NULL)
-    {
-      if (text->len > 0)
-        g_string_append (text, ". ");
-      g_string_append (text, offering->schedule_note);
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  return g_strcmp0 (code, "unknown") != 0;
 }
 
-/* "Place, street, postcode", leaving out the parts not known. */
-static char *
-join_place (const char *name,
-            const char *address,
-            const char *postcode)
+static const char *
+income_band_at (guint position)
 {
-  const char *parts[] = { name, address, postcode };
-  g_autoptr(GString) text = g_string_new (NULL);
+  const SpVocabEntry *entries;
+  guint n;
 
-  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    if (parts[i] != NULL && *parts[i] != '\0')
-      g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "", parts[i]);
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-static char *
-fee_text (const SpOffering *offering)
-{
-  g_autofree char *fee = NULL;
-
-  if (offering->fee_pence == 0)
-    return g_strdup (_("Free"));
-  fee = sp_money_format (offering->fee_pence);
-  /* Translators: the full fee, e.g. £6.00 a session */
-  return g_strdup_printf (_("%s a session"), fee);
-}
-
-static GtkWidget *
-offering_row (const SpOffering *offering,
-              const char       *provider)
-{
-  GtkWidget *row = adw_expander_row_new ();
-  GtkWidget *fee_label;
-  g_autofree char *subtitle = NULL;
-  g_autofree char *fee = fee_text (offering);
-  g_autofree char *when = schedule_text (offering);
-  g_autofree char *msk = labels_of (SP_VOCAB_MSK_CONDITION, offering->targets_msk);
-  g_autofree char *mh = labels_of (SP_VOCAB_MH_CONDITION, offering->targets_mh);
-  g_autofree char *access = labels_of (SP_VOCAB_ACCESS, offering->access_features);
-  g_autofree char *search = NULL;
-  const char *modality = sp_vocab_label (SP_VOCAB_MODALITY, offering->modality);
-  const char *format = sp_vocab_label (SP_VOCAB_FORMAT, offering->format);
-
-  subtitle = g_strdup_printf ("%s · %s · %s%s", modality, format, provider ? provider : "",
-                              offering->active ? "" : _(" · no longer running"));
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), offering->name);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
-
-  fee_label = gtk_label_new (fee);
-  gtk_widget_set_valign (fee_label, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (fee_label, "numeric");
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), fee_label);
-
-  if (offering->description != NULL)
-    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("What it is"), offering->description));
-  if (offering->location_name != NULL || offering->address != NULL)
-    {
-      g_autofree char *where = join_place (offering->location_name, offering->address, offering->postcode);
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Where"), where));
-    }
-  if (*when != '\0')
-    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("When"), when));
-  {
-    int n_sessions = (int) CLAMP (offering->sessions, 0, G_MAXINT);
-    g_autofree char *sessions = g_strdup_printf (ngettext ("%d session; %s", "%d sessions; %s", n_sessions),
-                                                 n_sessions, fee);
-    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Sessions and fee"), sessions));
-  }
-  if (*msk != '\0' || *mh != '\0')
-    {
-      g_autofree char *targets = g_strjoin (*msk != '\0' && *mh != '\0' ? "; " : "", msk, mh, NULL);
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Helps with"), targets));
-    }
-  if (offering->evidence != NULL)
-    {
-      g_autofree char *evidence = g_strdup_printf ("%s%s%s",
-                                                   sp_vocab_label (SP_VOCAB_EVIDENCE, offering->evidence),
-                                                   offering->evidence_note ? ". " : "",
-                                                   offering->evidence_note ? offering->evidence_note : "");
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Evidence"), evidence));
-    }
-  if (*access != '\0')
-    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Access"), access));
-  {
-    g_autofree char *wait = NULL;
-
-    if (offering->wait_weeks <= 0)
-      wait = g_strdup (_("No waiting list"));
-    else
-      {
-        int weeks = (int) CLAMP (offering->wait_weeks, 0, G_MAXINT);
-        wait = g_strdup_printf (ngettext ("About %d week", "About %d weeks", weeks), weeks);
-      }
-    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Wait"), wait));
-  }
-
-  {
-    g_autofree char *joined = g_strjoin (" ", offering->name, modality, format, provider ? provider : "",
-                                         offering->location_name ? offering->location_name : "",
-                                         msk, mh, NULL);
-    search = g_utf8_casefold (joined, -1);
-  }
-  g_object_set_qdata_full (G_OBJECT (row), search_text_quark, g_steal_pointer (&search), g_free);
-  return row;
+  if (position == 0 || position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  entries = sp_vocab_entries (SP_VOCAB_INCOME_BAND, &n);
+  for (guint i = 0, shown = 0; i < n; i++)
+    if (is_choosable_band (entries[i].code) && ++shown == position)
+      return entries[i].code;
+  return NULL;
 }
 
 static gboolean
-filter_row (GtkListBoxRow *row,
-            gpointer       user_data)
+filtering (SpCatalogueView *self)
+{
+  return self->modality != NULL || self->condition != NULL || self->format != NULL ||
+         self->day != NULL || self->max_cost >= 0;
+}
+
+static gboolean
+offering_shown (gpointer object,
+                gpointer user_data)
 {
   SpCatalogueView *self = user_data;
-  const char *text = g_object_get_qdata (G_OBJECT (row), search_text_quark);
+  SpOfferingItem *item = object;
+  const SpOffering *offering = sp_offering_item_get_offering (item);
 
-  for (guint i = 0; self->search_words != NULL && self->search_words[i] != NULL; i++)
-    if (*self->search_words[i] != '\0' && (text == NULL || strstr (text, self->search_words[i]) == NULL))
-      return FALSE;
-  return TRUE;
+  if (self->modality != NULL && g_strcmp0 (offering->modality, self->modality) != 0)
+    return FALSE;
+  if (self->format != NULL && g_strcmp0 (offering->format, self->format) != 0)
+    return FALSE;
+  if (self->condition != NULL && !sp_offering_item_targets (item, self->condition))
+    return FALSE;
+  if (self->day != NULL && !sp_offering_item_runs_on (item, self->day))
+    return FALSE;
+  if (self->max_cost >= 0)
+    {
+      gint64 cost = self->income_band != NULL ? sp_offering_item_get_cost (item, self->income_band)
+                                              : sp_offering_item_get_lowest_cost (item);
+      if (cost > self->max_cost)
+        return FALSE;
+    }
+  return sp_offering_item_has_words (item, self->search_words);
 }
 
 static void
 update_state (SpCatalogueView *self)
 {
+  guint n_all = g_list_model_get_n_items (G_LIST_MODEL (self->offerings));
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   g_autofree char *count = NULL;
 
-  self->n_shown = 0;
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_LIST_BOX_ROW (child) && filter_row (GTK_LIST_BOX_ROW (child), self))
-      self->n_shown++;
-
-  if (self->n_shown == self->n_offerings)
-    count = g_strdup_printf (ngettext ("%u offering in the catalogue. Open one to see where, when and for whom.",
-                                       "%u offerings in the catalogue. Open one to see where, when and for whom.",
-                                       self->n_offerings),
-                             self->n_offerings);
+  if (n_all == 0 && (self->loading || self->needs_load))
+    count = g_strdup ("");
+  else if (n_shown == n_all)
+    count = g_strdup_printf (ngettext ("%u offering", "%u offerings", n_all), n_all);
   else
-    count = g_strdup_printf (ngettext ("%u of %u offering", "%u of %u offerings", self->n_offerings),
-                             self->n_shown, self->n_offerings);
+    count = g_strdup_printf (ngettext ("%u of %u offering", "%u of %u offerings", n_all), n_shown, n_all);
   gtk_label_set_label (self->count_label, count);
-  gtk_stack_set_visible_child_name (self->stack, self->n_shown > 0 ? "list" : "empty");
+  gtk_widget_set_visible (self->clear_button, filtering (self));
+
+  if (n_shown > 0)
+    {
+      gtk_spinner_stop (self->spinner);
+      gtk_stack_set_visible_child_name (self->stack, "list");
+      return;
+    }
+  if (n_all == 0 && (self->loading || self->needs_load))
+    {
+      gtk_spinner_start (self->spinner);
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+      return;
+    }
+
+  gtk_spinner_stop (self->spinner);
+  if (self->load_error != NULL)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "dialog-error-symbolic");
+      adw_status_page_set_title (self->empty_page, _("The Catalogue Cannot Be Read"));
+      adw_status_page_set_description (self->empty_page, self->load_error->message);
+    }
+  else if (n_all == 0)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "view-grid-symbolic");
+      adw_status_page_set_title (self->empty_page, _("The Catalogue Is Empty"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("No offerings are recorded yet. The catalogue comes from your catalogue admin."));
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Offerings Match"));
+      adw_status_page_set_description (self->empty_page,
+                                       filtering (self)
+                                       ? _("No offering fits every filter chosen. Clear a filter, or try another word.")
+                                       : _("Try another word: an activity such as “yoga”, a provider, or a condition such as “back pain”."));
+    }
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+/* GTK 4.8 has no gtk_list_view_scroll_to(); the list's own action does it. */
+static void
+scroll_to (SpCatalogueView *self,
+           guint            position)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+/* Applies the search and filters again. The offering shown in full stays
+ * when the list still holds it; else the first one the list shows is. */
+static void
+refilter (SpCatalogueView *self)
+{
+  gpointer before = gtk_single_selection_get_selected_item (self->selection);
+
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (before != NULL && gtk_single_selection_get_selected_item (self->selection) != before &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
+    {
+      gtk_single_selection_set_selected (self->selection, 0);
+      scroll_to (self, 0);
+    }
+  update_state (self);
+}
+
+static void
+filter_changed_cb (SpCatalogueView *self)
+{
+  guint cost = gtk_drop_down_get_selected (self->cost_dropdown);
+
+  /* Signals can fire while the template is still being built. */
+  if (self->filter == NULL)
+    return;
+
+  self->modality = vocab_code_at (SP_VOCAB_MODALITY, gtk_drop_down_get_selected (self->modality_dropdown));
+  self->condition = condition_at (gtk_drop_down_get_selected (self->condition_dropdown));
+  self->format = vocab_code_at (SP_VOCAB_FORMAT, gtk_drop_down_get_selected (self->format_dropdown));
+  self->day = vocab_code_at (SP_VOCAB_DAY, gtk_drop_down_get_selected (self->day_dropdown));
+  self->max_cost = cost > 0 && cost - 1 < G_N_ELEMENTS (cost_limits) ? cost_limits[cost - 1] : -1;
+  self->income_band = income_band_at (gtk_drop_down_get_selected (self->band_dropdown));
+  /* The income band only matters for a limit on the cost. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->band_dropdown), self->max_cost >= 0);
+  refilter (self);
 }
 
 static void
@@ -275,8 +287,7 @@ search_changed_cb (SpCatalogueView *self)
 
   g_strfreev (self->search_words);
   self->search_words = g_strsplit (g_strstrip (folded), " ", -1);
-  gtk_list_box_invalidate_filter (self->list_box);
-  update_state (self);
+  refilter (self);
 }
 
 static void
@@ -295,6 +306,207 @@ search_mode_changed_cb (SpCatalogueView *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_MODE]);
 }
 
+static void
+clear_filters_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (widget);
+  GtkDropDown *dropdowns[] = { self->modality_dropdown, self->condition_dropdown, self->format_dropdown,
+                               self->day_dropdown, self->cost_dropdown, self->band_dropdown };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dropdowns); i++)
+    gtk_drop_down_set_selected (dropdowns[i], 0);
+  /* The button goes; focus stays in the filters. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->modality_dropdown));
+}
+
+static void
+fill_dropdown (GtkDropDown *dropdown,
+               const char  *any,
+               SpVocab      vocab,
+               SpVocab      more)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  SpVocab vocabs[] = { vocab, more };
+
+  gtk_string_list_append (labels, any);
+  for (guint v = 0; v < (more == vocab ? 1 : 2); v++)
+    {
+      const SpVocabEntry *entries;
+      guint n;
+
+      entries = sp_vocab_entries (vocabs[v], &n);
+      for (guint i = 0; i < n; i++)
+        if (vocabs[v] != SP_VOCAB_INCOME_BAND || is_choosable_band (entries[i].code))
+          gtk_string_list_append (labels, sp_vocab_label (vocabs[v], entries[i].code));
+    }
+  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (labels));
+}
+
+static void
+fill_filters (SpCatalogueView *self)
+{
+  g_autoptr(GtkStringList) costs = gtk_string_list_new (NULL);
+
+  fill_dropdown (self->modality_dropdown, _("Any activity"), SP_VOCAB_MODALITY, SP_VOCAB_MODALITY);
+  fill_dropdown (self->condition_dropdown, _("Any condition"), SP_VOCAB_MSK_CONDITION, SP_VOCAB_MH_CONDITION);
+  fill_dropdown (self->format_dropdown, _("Any format"), SP_VOCAB_FORMAT, SP_VOCAB_FORMAT);
+  fill_dropdown (self->day_dropdown, _("Any day"), SP_VOCAB_DAY, SP_VOCAB_DAY);
+  fill_dropdown (self->band_dropdown, _("Any income band"), SP_VOCAB_INCOME_BAND, SP_VOCAB_INCOME_BAND);
+
+  gtk_string_list_append (costs, _("Any cost"));
+  for (guint i = 0; i < G_N_ELEMENTS (cost_limits); i++)
+    {
+      g_autofree char *money = NULL;
+      g_autofree char *label = NULL;
+
+      if (cost_limits[i] == 0)
+        {
+          gtk_string_list_append (costs, _("No charge to the patient"));
+          continue;
+        }
+      money = sp_money_format (cost_limits[i]);
+      /* Translators: a limit on what the patient pays, e.g. "Up to £5.00 a session" */
+      label = g_strdup_printf (_("Up to %s a session"), money);
+      gtk_string_list_append (costs, label);
+    }
+  gtk_drop_down_set_model (self->cost_dropdown, G_LIST_MODEL (costs));
+}
+
+/* ---- The list and the offering chosen ------------------------------------ */
+
+static SpOfferingItem *
+selected_item (SpCatalogueView *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static gboolean
+is_admin (SpCatalogueView *self)
+{
+  return self->store != NULL && (sp_store_get_roles (self->store) & SP_ROLE_ADMIN) != 0;
+}
+
+static void
+selection_changed_cb (SpCatalogueView *self)
+{
+  SpOfferingItem *item = selected_item (self);
+
+  sp_offering_detail_set_item (self->detail, item);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "catalogue.edit", item != NULL && is_admin (self));
+}
+
+static void
+show_detail (SpCatalogueView *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->detail));
+  gtk_widget_grab_focus (GTK_WIDGET (self->detail));
+}
+
+/* Enter or a double click (a single click on a narrow window): the
+ * offering in full, and the focus into it. */
+static void
+list_activate_cb (SpCatalogueView *self,
+                  guint            position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  if (selected_item (self) != NULL)
+    show_detail (self);
+}
+
+static void
+search_activate_cb (SpCatalogueView *self)
+{
+  /* Make sure a search typed fast is applied before choosing. */
+  search_changed_cb (self);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
+    list_activate_cb (self, 0);
+}
+
+static void
+show_list_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->list_scroller);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
+folded_changed_cb (SpCatalogueView *self)
+{
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  /* Side by side, a click chooses and the detail follows; folded, the
+   * detail is out of sight, so a click opens it. */
+  gtk_list_view_set_single_click_activate (self->list_view, folded);
+  g_object_set (self->detail, "show-back", folded, NULL);
+}
+
+/* Back to the list by a swipe or Alt+←: the focus must not stay behind,
+ * out of sight, in the detail. */
+static void
+visible_child_changed_cb (SpCatalogueView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (adw_leaflet_get_folded (self->leaflet) &&
+      adw_leaflet_get_visible_child (self->leaflet) == self->list_scroller &&
+      focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->detail)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_child (list_item, sp_offering_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  sp_offering_row_set_item (SP_OFFERING_ROW (gtk_list_item_get_child (list_item)),
+                            gtk_list_item_get_item (list_item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  sp_offering_row_set_item (SP_OFFERING_ROW (gtk_list_item_get_child (list_item)), NULL);
+}
+
+/* Chooses the offering @id in the list, when it is shown. */
+static gboolean
+select_offering (SpCatalogueView *self,
+                 const char      *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+
+  for (guint i = 0; id != NULL && i < n; i++)
+    {
+      g_autoptr(SpOfferingItem) item = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
+
+      if (g_strcmp0 (sp_offering_item_get_id (item), id) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          scroll_to (self, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* ---- Catalogue admin: edit, import, export ----------------------------- */
 
 static void
@@ -308,9 +520,13 @@ show_toast (SpCatalogueView *self,
 }
 
 static void
-offering_saved_cb (SpCatalogueView *self,
-                   gboolean         added)
+offering_saved_cb (SpOfferingEditor *editor,
+                   gboolean          added,
+                   SpCatalogueView  *self)
 {
+  /* The list is read again; the offering saved stays chosen. */
+  g_free (self->keep_id);
+  self->keep_id = g_strdup (sp_offering_editor_get_offering_id (editor));
   sp_catalogue_view_reload (self);
   show_toast (self, added ? _("Offering added") : _("Changes saved"));
 }
@@ -330,7 +546,7 @@ open_offering_editor (SpCatalogueView *self,
       sp_gui_show_error (GTK_WIDGET (self), _("The Offering Cannot Be Opened"), error);
       return;
     }
-  g_signal_connect_object (editor, "saved", G_CALLBACK (offering_saved_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (editor, "saved", G_CALLBACK (offering_saved_cb), self, 0);
   sp_gui_present_dialog (GTK_WIDGET (self), GTK_WINDOW (editor));
 }
 
@@ -341,33 +557,15 @@ add_offering_cb (SpCatalogueView *self)
 }
 
 static void
-edit_clicked_cb (GtkButton       *button,
-                 SpCatalogueView *self)
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
-  open_offering_editor (self, g_object_get_data (G_OBJECT (button), "sp-offering-id"));
-}
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (widget);
+  SpOfferingItem *item = selected_item (self);
 
-/* Adds what an admin sees to an offering's row: the review badge, Edit. */
-static void
-decorate_row (SpCatalogueView  *self,
-              AdwExpanderRow   *row,
-              const SpOffering *offering,
-              gboolean          admin)
-{
-  if (offering->needs_review)
-    adw_expander_row_add_action (row, sp_gui_badge (_("Needs review"), "warning"));
-  if (admin)
-    {
-      GtkWidget *edit_row = adw_action_row_new ();
-      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Edit"));
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (edit_row), _("Catalogue entry"));
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      g_object_set_data_full (G_OBJECT (button), "sp-offering-id", g_strdup (offering->record.id), g_free);
-      g_signal_connect_object (button, "clicked", G_CALLBACK (edit_clicked_cb), self, 0);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (edit_row), button);
-      adw_expander_row_add_row (row, edit_row);
-    }
+  if (item != NULL && is_admin (self))
+    open_offering_editor (self, sp_offering_item_get_id (item));
 }
 
 static void
@@ -533,6 +731,151 @@ export_cb (SpCatalogueView *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* ---- Reading the catalogue (worker thread) -------------------------------- */
+
+typedef struct
+{
+  char    *path;
+  char    *user;
+  SpRoles  roles;
+  GStrv    practices;
+  guint    generation;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->path);
+  g_free (job->user);
+  g_strfreev (job->practices);
+  g_free (job);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpStore) store = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
+  g_autoptr(GPtrArray) offerings = NULL;
+  g_autoptr(GHashTable) provider_names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autofree gpointer *stolen = NULL;
+  gsize n = 0;
+
+  /* The store is one-per-thread: this thread opens its own. */
+  store = sp_store_open (job->path, &error);
+  if (store != NULL)
+    {
+      if (job->user != NULL)
+        sp_store_set_actor (store, job->user, job->roles, (const char * const *) job->practices);
+      providers = sp_store_list (store, &sp_entity_provider, NULL, NULL, &error);
+    }
+  if (providers != NULL)
+    offerings = sp_store_list (store, &sp_entity_offering,
+                               "WHERE deleted = 0 ORDER BY active DESC, name COLLATE NOCASE", NULL, &error);
+  if (offerings == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      SpProvider *provider = providers->pdata[i];
+      g_hash_table_insert (provider_names, provider->record.id, provider->name);
+    }
+
+  /* The items take the offerings over. */
+  items = g_ptr_array_new_full (offerings->len, g_object_unref);
+  stolen = g_ptr_array_steal (offerings, &n);
+  for (gsize i = 0; i < n; i++)
+    {
+      SpOffering *offering = stolen[i];
+      const char *provider = offering->provider_id ? g_hash_table_lookup (provider_names, offering->provider_id)
+                                                   : NULL;
+
+      g_ptr_array_add (items, sp_offering_item_new (offering, provider));
+    }
+  g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+load_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SpCatalogueView *self = SP_CATALOGUE_VIEW (source);
+  LoadJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
+  SpOfferingItem *chosen;
+  g_autofree char *keep_id = NULL;
+  gboolean admin;
+
+  /* Cancelled: the view is gone, or a newer load is under way. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || job->generation != self->generation)
+    return;
+
+  self->loading = FALSE;
+  g_clear_error (&self->load_error);
+
+  /* The offering chosen before stays chosen, if it is still there. */
+  chosen = selected_item (self);
+  keep_id = self->keep_id ? g_steal_pointer (&self->keep_id)
+                          : g_strdup (chosen ? sp_offering_item_get_id (chosen) : NULL);
+
+  if (items == NULL)
+    {
+      self->load_error = g_steal_pointer (&error);
+      g_list_store_remove_all (self->offerings);
+    }
+  else
+    g_list_store_splice (self->offerings, 0, g_list_model_get_n_items (G_LIST_MODEL (self->offerings)),
+                         items->pdata, items->len);
+
+  select_offering (self, keep_id);
+
+  admin = is_admin (self);
+  gtk_widget_set_visible (self->admin_bar, admin);
+  g_object_set (self->detail, "can-edit", admin, NULL);
+  selection_changed_cb (self);
+  update_state (self);
+}
+
+static void
+start_load (SpCatalogueView *self)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadJob *job;
+  const char * const *practices = sp_store_get_practices (self->store);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  job = g_new0 (LoadJob, 1);
+  job->path = g_strdup (sp_store_get_path (self->store));
+  job->user = g_strdup (sp_store_get_user (self->store));
+  job->roles = sp_store_get_roles (self->store);
+  job->practices = practices ? g_strdupv ((char **) practices) : NULL;
+  job->generation = ++self->generation;
+
+  task = g_task_new (self, self->cancellable, load_done_cb, NULL);
+  g_task_set_source_tag (task, start_load);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  self->loading = TRUE;
+  self->needs_load = FALSE;
+  g_task_run_in_thread (task, load_thread);
+  update_state (self);
+}
+
+/* ---- GObject ------------------------------------------------------------ */
+
 static gboolean
 sp_catalogue_view_grab_focus (GtkWidget *widget)
 {
@@ -540,7 +883,9 @@ sp_catalogue_view_grab_focus (GtkWidget *widget)
 
   if (gtk_search_bar_get_search_mode (self->search_bar))
     return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-  return gtk_widget_child_focus (GTK_WIDGET (self->list_box), GTK_DIR_TAB_FORWARD);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") == 0)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+  return gtk_widget_child_focus (GTK_WIDGET (self->filter_box), GTK_DIR_TAB_FORWARD);
 }
 
 static void
@@ -548,10 +893,22 @@ sp_catalogue_view_dispose (GObject *object)
 {
   SpCatalogueView *self = SP_CATALOGUE_VIEW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CATALOGUE_VIEW);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->offerings);
+  self->filter = NULL;  /* owned by shown */
   g_clear_object (&self->store);
+  g_clear_error (&self->load_error);
+  g_clear_pointer (&self->keep_id, g_free);
   g_clear_pointer (&self->search_words, g_strfreev);
 
   G_OBJECT_CLASS (sp_catalogue_view_parent_class)->dispose (object);
@@ -593,9 +950,8 @@ sp_catalogue_view_set_property (GObject      *object,
     }
 }
 
-/* The rows are built when the view is first shown, not at start-up: a
- * hidden page of a GtkStack is still measured, and a large catalogue made
- * the first frame of the window wait for it. */
+/* The catalogue is read when the view is first shown, not at start-up,
+ * and again when it changed while the view was hidden. */
 static void
 sp_catalogue_view_map (GtkWidget *widget)
 {
@@ -603,8 +959,8 @@ sp_catalogue_view_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (sp_catalogue_view_parent_class)->map (widget);
 
-  if (self->needs_load)
-    sp_catalogue_view_reload (self);
+  if (self->needs_load && self->store != NULL)
+    start_load (self);
 }
 
 static void
@@ -624,35 +980,82 @@ sp_catalogue_view_class_init (SpCatalogueViewClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  search_text_quark = g_quark_from_static_string ("sp-catalogue-search-text");
+  g_type_ensure (SP_TYPE_OFFERING_DETAIL);
 
   sp_application_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/org/signpost/Signpost/sp-catalogue-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, search_bar);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, stack);
-  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, count_label);
-  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, list_box);
-  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, admin_bar);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, filter_box);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, modality_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, condition_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, format_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, day_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, cost_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, band_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, stack);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, list_scroller);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, detail);
   gtk_widget_class_bind_template_callback (widget_class, add_offering_cb);
   gtk_widget_class_bind_template_callback (widget_class, import_file_cb);
   gtk_widget_class_bind_template_callback (widget_class, import_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, folded_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_child_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "catalogue.edit", NULL, edit_action);
+  gtk_widget_class_install_action (widget_class, "catalogue.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "catalogue.clear-filters", NULL, clear_filters_action);
 }
 
 static void
 sp_catalogue_view_init (SpCatalogueView *self)
 {
+  GtkListItemFactory *factory;
+
+  self->max_cost = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_list_box_set_filter_func (self->list_box, filter_row, self, NULL);
+  self->offerings = g_list_store_new (SP_TYPE_OFFERING_ITEM);
+  self->filter = gtk_custom_filter_new (offering_shown, self, NULL);
+  self->shown = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->offerings)),
+                                           GTK_FILTER (self->filter));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+
+  fill_filters (self);
+  /* The filters are reached with Tab, not as a grid of their own. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->filter_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_focusable (child, FALSE);
+
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
                            G_CALLBACK (search_mode_changed_cb), self, G_CONNECT_SWAPPED);
+  folded_changed_cb (self);
+  selection_changed_cb (self);
   update_state (self);
 }
 
@@ -665,88 +1068,58 @@ sp_catalogue_view_set_store (SpCatalogueView *self,
 
   if (g_set_object (&self->store, store))
     {
-      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-        sp_catalogue_view_reload (self);
-      else
-        self->needs_load = TRUE;
+      g_list_store_remove_all (self->offerings);
+      sp_catalogue_view_reload (self);
     }
 }
 
+/* Reads the catalogue again: now if the view is shown, else when it is. */
 void
 sp_catalogue_view_reload (SpCatalogueView *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) offerings = NULL;
-  g_autoptr(GPtrArray) providers = NULL;
-  g_autoptr(GHashTable) provider_names = g_hash_table_new (g_str_hash, g_str_equal);
-  GtkWidget *child;
-
   g_return_if_fail (SP_IS_CATALOGUE_VIEW (self));
-
-  self->needs_load = FALSE;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
-    gtk_list_box_remove (self->list_box, child);
-  self->n_offerings = 0;
 
   if (self->store == NULL)
     return;
-
-  providers = sp_store_list (self->store, &sp_entity_provider, NULL, NULL, &error);
-  offerings = providers ? sp_store_list (self->store, &sp_entity_offering,
-                                         "WHERE deleted = 0 ORDER BY active DESC, name COLLATE NOCASE",
-                                         NULL, &error)
-                        : NULL;
-  if (offerings == NULL)
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    start_load (self);
+  else
     {
-      adw_status_page_set_icon_name (self->empty_page, "dialog-error-symbolic");
-      adw_status_page_set_title (self->empty_page, _("The Catalogue Cannot Be Read"));
-      adw_status_page_set_description (self->empty_page, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      return;
+      self->needs_load = TRUE;
+      update_state (self);
     }
-
-  for (guint i = 0; i < providers->len; i++)
-    {
-      SpProvider *provider = providers->pdata[i];
-      g_hash_table_insert (provider_names, provider->record.id, provider->name);
-    }
-
-  for (guint i = 0; i < offerings->len; i++)
-    {
-      SpOffering *offering = offerings->pdata[i];
-      gtk_list_box_append (self->list_box,
-                           offering_row (offering, g_hash_table_lookup (provider_names, offering->provider_id)));
-    }
-  self->n_offerings = offerings->len;
-  {
-    gboolean admin = (sp_store_get_roles (self->store) & SP_ROLE_ADMIN) != 0;
-    guint i = 0;
-
-    gtk_widget_set_visible (self->admin_bar, admin);
-    for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-         row != NULL && i < offerings->len; row = gtk_widget_get_next_sibling (row), i++)
-      if (ADW_IS_EXPANDER_ROW (row))
-        decorate_row (self, ADW_EXPANDER_ROW (row), offerings->pdata[i], admin);
-  }
-
-  if (self->n_offerings == 0)
-    {
-      adw_status_page_set_icon_name (self->empty_page, "view-grid-symbolic");
-      adw_status_page_set_title (self->empty_page, _("The Catalogue Is Empty"));
-      adw_status_page_set_description (self->empty_page,
-                                       _("No offerings are recorded yet. The catalogue comes from your catalogue admin."));
-    }
-  update_state (self);
 }
 
+/* Whether the offerings are still to be read, or being read. */
+gboolean
+sp_catalogue_view_get_loading (SpCatalogueView *self)
+{
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), FALSE);
+  return self->needs_load || self->loading;
+}
+
+/* How many offerings the search and the filters let through. */
 guint
 sp_catalogue_view_get_n_shown (SpCatalogueView *self)
 {
   g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+}
 
-  if (self->needs_load)
-    sp_catalogue_view_reload (self);
-  return self->n_shown;
+/* How many offerings the catalogue holds. */
+guint
+sp_catalogue_view_get_n_offerings (SpCatalogueView *self)
+{
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->offerings));
+}
+
+/* The offerings shown, as a GListModel of SpOfferingItem. */
+GListModel *
+sp_catalogue_view_get_model (SpCatalogueView *self)
+{
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), NULL);
+  return G_LIST_MODEL (self->shown);
 }
 
 GtkEditable *
@@ -754,4 +1127,42 @@ sp_catalogue_view_get_search_entry (SpCatalogueView *self)
 {
   g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), NULL);
   return GTK_EDITABLE (self->search_entry);
+}
+
+/* A filter's drop-down: "modality", "condition", "format", "day", "cost"
+ * or "income-band". */
+GtkDropDown *
+sp_catalogue_view_get_filter (SpCatalogueView *self,
+                              const char      *name)
+{
+  struct { const char *name; GtkDropDown *dropdown; } filters[] = {
+    { "modality", self->modality_dropdown },
+    { "condition", self->condition_dropdown },
+    { "format", self->format_dropdown },
+    { "day", self->day_dropdown },
+    { "cost", self->cost_dropdown },
+    { "income-band", self->band_dropdown },
+  };
+
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    if (g_strcmp0 (filters[i].name, name) == 0)
+      return filters[i].dropdown;
+  g_return_val_if_reached (NULL);
+}
+
+/* The offering shown in full, or NULL. */
+SpOfferingItem *
+sp_catalogue_view_get_selected (SpCatalogueView *self)
+{
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), NULL);
+  return selected_item (self);
+}
+
+GtkListView *
+sp_catalogue_view_get_list_view (SpCatalogueView *self)
+{
+  g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), NULL);
+  return self->list_view;
 }
