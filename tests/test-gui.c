@@ -16,10 +16,13 @@
 #include "sp-application.h"
 #include "sp-demo.h"
 #include "sp-gui-util.h"
+#include "sp-match.h"
 #include "sp-match-page.h"
 #include "sp-measure-dialog.h"
 #include "sp-catalogue-import-dialog.h"
 #include "sp-offering-editor.h"
+#include "sp-offering-item.h"
+#include "sp-offering-row.h"
 #include "sp-money.h"
 #include "sp-patient-editor.h"
 #include "sp-patient-item.h"
@@ -633,6 +636,7 @@ body_match_and_refer (Fixture *f)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.match-patient", NULL));
   g_assert_cmpstr (sp_window_get_page (f->window), ==, "match");
+  WAIT_UNTIL (!sp_match_page_get_loading (match_page));
   g_assert_cmpuint (sp_match_page_get_n_matches (match_page), >, 0);
   g_assert_cmpuint (sp_match_page_get_n_excluded (match_page), >, 0);
 
@@ -669,6 +673,7 @@ body_catalogue (Fixture *f)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "catalogue"));
   g_assert_cmpstr (sp_window_get_page (f->window), ==, "catalogue");
+  WAIT_UNTIL (!sp_catalogue_view_get_loading (catalogue));
   all = sp_catalogue_view_get_n_shown (catalogue);
   g_assert_cmpuint (all, >, 10);
 
@@ -744,10 +749,12 @@ body_accessible_names (Fixture *f)
   /* Every page, with its dynamic rows built. */
   assert_all_named (GTK_WIDGET (f->window));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "catalogue");
+  WAIT_UNTIL (!sp_catalogue_view_get_loading (sp_window_get_catalogue (f->window)));
   assert_all_named (GTK_WIDGET (f->window));
   g_assert_true (sp_window_open_patient (f->window, patient->record.id));
   assert_all_named (GTK_WIDGET (f->window));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.match-patient", NULL);
+  WAIT_UNTIL (!sp_match_page_get_loading (sp_window_get_match_page (f->window)));
   assert_all_named (GTK_WIDGET (f->window));
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-patient", NULL);
@@ -3119,6 +3126,422 @@ test_gp_letter (Fixture       *f,
   run_app (f, body_gp_letter);
 }
 
+/* ---- The catalogue and the match page at regional scale ----------------- */
+
+#define GENERATED_OFFERINGS 2000
+
+/* A desk with a generated region: few patients, a large catalogue. */
+static void
+setup_large_catalogue (Fixture       *f,
+                       gconstpointer  data)
+{
+  SpGenerateOptions options = { .n_patients = 40, .n_offerings = GENERATED_OFFERINGS, .seed = 11 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpStore) store = NULL;
+
+  setup_empty (f, data);
+  store = sp_store_open (f->db, &error);
+  g_assert_no_error (error);
+  sp_store_generate (store, &options, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+count_descendants (GtkWidget *root,
+                   GType      type)
+{
+  guint n = G_TYPE_CHECK_INSTANCE_TYPE (root, type) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_descendants (child, type);
+  return n;
+}
+
+/* Chooses @label in a filter's drop-down, as a user picks it from the list. */
+static void
+choose_filter (SpCatalogueView *catalogue,
+               const char      *filter,
+               const char      *label)
+{
+  GtkDropDown *dropdown = sp_catalogue_view_get_filter (catalogue, filter);
+  GListModel *choices = gtk_drop_down_get_model (dropdown);
+
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (dropdown)));
+  for (guint i = 0; i < g_list_model_get_n_items (choices); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (choices), i), label) == 0)
+      {
+        gtk_drop_down_set_selected (dropdown, i);
+        return;
+      }
+  g_error ("The %s filter has no choice “%s”", filter, label);
+}
+
+typedef gboolean (*OfferingTest) (const SpOffering *offering,
+                                  gconstpointer     data);
+
+/* The ids the catalogue shows are exactly those of the offerings that
+ * pass @test, and there are some, but not all. */
+static void
+assert_shows_exactly (SpCatalogueView *catalogue,
+                      GPtrArray       *offerings,
+                      OfferingTest     test,
+                      gconstpointer    data)
+{
+  GListModel *shown = sp_catalogue_view_get_model (catalogue);
+  g_autoptr(GHashTable) expected = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < offerings->len; i++)
+    {
+      SpOffering *offering = offerings->pdata[i];
+      if (test (offering, data))
+        g_hash_table_add (expected, offering->record.id);
+    }
+  g_assert_cmpuint (g_hash_table_size (expected), >, 0);
+  g_assert_cmpuint (g_hash_table_size (expected), <, offerings->len);
+
+  g_assert_cmpuint (sp_catalogue_view_get_n_shown (catalogue), ==, g_hash_table_size (expected));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, g_hash_table_size (expected));
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(SpOfferingItem) item = g_list_model_get_item (shown, i);
+      g_assert_true (g_hash_table_contains (expected, sp_offering_item_get_id (item)));
+    }
+  {
+    g_autofree char *count = g_strdup_printf ("%u of %u offerings", g_hash_table_size (expected), offerings->len);
+    g_assert_nonnull (find_label_containing (GTK_WIDGET (catalogue), count));
+  }
+}
+
+static gboolean
+has_modality (const SpOffering *offering,
+              gconstpointer     code)
+{
+  return g_strcmp0 (offering->modality, code) == 0;
+}
+
+static gboolean
+targets_condition (const SpOffering *offering,
+                   gconstpointer     code)
+{
+  return (offering->targets_msk != NULL && g_strv_contains ((const char * const *) offering->targets_msk, code)) ||
+         (offering->targets_mh != NULL && g_strv_contains ((const char * const *) offering->targets_mh, code));
+}
+
+static gboolean
+has_format (const SpOffering *offering,
+            gconstpointer     code)
+{
+  return g_strcmp0 (offering->format, code) == 0;
+}
+
+static gboolean
+meets_on (const SpOffering *offering,
+          gconstpointer     day)
+{
+  JsonArray *slots;
+
+  if (offering->schedule == NULL || !JSON_NODE_HOLDS_ARRAY (offering->schedule))
+    return FALSE;
+  slots = json_node_get_array (offering->schedule);
+  for (guint i = 0; i < json_array_get_length (slots); i++)
+    {
+      JsonObject *slot = json_array_get_object_element (slots, i);
+      if (slot != NULL && g_strcmp0 (json_object_get_string_member_with_default (slot, "day", NULL), day) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Some income band pays at most 250p a session. */
+static gboolean
+someone_pays_at_most_250 (const SpOffering *offering,
+                          gconstpointer     data)
+{
+  const char *bands[] = { "exempt", "low", "middle", "standard" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bands); i++)
+    {
+      SpShare share;
+      sp_offering_share (offering, bands[i], &share);
+      if (share.patient_pence <= 250)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+low_income_pays_at_most_250 (const SpOffering *offering,
+                             gconstpointer     data)
+{
+  SpShare share;
+
+  sp_offering_share (offering, "low", &share);
+  return share.patient_pence <= 250;
+}
+
+static gboolean
+yoga_on_tuesday_for_anxiety (const SpOffering *offering,
+                             gconstpointer     data)
+{
+  return has_modality (offering, "yoga") && meets_on (offering, "tue") && targets_condition (offering, "anxiety");
+}
+
+/* 2,000 offerings: all listed while only a few rows are ever made, and
+ * each filter shows exactly the offerings that fit it. */
+static void
+body_catalogue_large (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpCatalogueView *catalogue = sp_window_get_catalogue (f->window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) offerings = NULL;
+  SpOffering *first;
+  guint n_rows;
+
+  WAIT_UNTIL (caseload_ready (f));
+  offerings = sp_store_list (store, &sp_entity_offering, "WHERE deleted = 0 ORDER BY active DESC, name COLLATE NOCASE",
+                             NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offerings->len, ==, GENERATED_OFFERINGS);
+  first = offerings->pdata[0];
+
+  /* Nothing is read before the catalogue is shown. */
+  g_assert_cmpuint (sp_catalogue_view_get_n_offerings (catalogue), ==, 0);
+  g_assert_cmpuint (count_descendants (GTK_WIDGET (catalogue), SP_TYPE_OFFERING_ROW), ==, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "catalogue"));
+  WAIT_UNTIL (!sp_catalogue_view_get_loading (catalogue));
+  g_assert_cmpuint (sp_catalogue_view_get_n_offerings (catalogue), ==, offerings->len);
+  g_assert_cmpuint (sp_catalogue_view_get_n_shown (catalogue), ==, offerings->len);
+  {
+    g_autofree char *count = g_strdup_printf ("%u offerings", offerings->len);
+    g_assert_nonnull (find_label_containing (GTK_WIDGET (catalogue), count));
+  }
+
+  /* The rows in sight are made, not one per offering. */
+  WAIT_UNTIL (find_label_containing (GTK_WIDGET (sp_catalogue_view_get_list_view (catalogue)), first->name) != NULL);
+  n_rows = count_descendants (GTK_WIDGET (catalogue), SP_TYPE_OFFERING_ROW);
+  g_assert_cmpuint (n_rows, >, 0);
+  g_assert_cmpuint (n_rows * 5, <, offerings->len);
+
+  /* The first offering is shown in full beside the list. */
+  g_assert_nonnull (sp_catalogue_view_get_selected (catalogue));
+  g_assert_cmpstr (sp_offering_item_get_id (sp_catalogue_view_get_selected (catalogue)), ==, first->record.id);
+
+  choose_filter (catalogue, "modality", sp_vocab_label (SP_VOCAB_MODALITY, "yoga"));
+  assert_shows_exactly (catalogue, offerings, has_modality, "yoga");
+  choose_filter (catalogue, "modality", "Any activity");
+  g_assert_cmpuint (sp_catalogue_view_get_n_shown (catalogue), ==, offerings->len);
+
+  choose_filter (catalogue, "condition", sp_vocab_label (SP_VOCAB_MSK_CONDITION, "knee_pain"));
+  assert_shows_exactly (catalogue, offerings, targets_condition, "knee_pain");
+  choose_filter (catalogue, "condition", sp_vocab_label (SP_VOCAB_MH_CONDITION, "anxiety"));
+  assert_shows_exactly (catalogue, offerings, targets_condition, "anxiety");
+  choose_filter (catalogue, "condition", "Any condition");
+
+  choose_filter (catalogue, "format", sp_vocab_label (SP_VOCAB_FORMAT, "online"));
+  assert_shows_exactly (catalogue, offerings, has_format, "online");
+  choose_filter (catalogue, "format", "Any format");
+
+  choose_filter (catalogue, "day", sp_vocab_label (SP_VOCAB_DAY, "sat"));
+  assert_shows_exactly (catalogue, offerings, meets_on, "sat");
+  choose_filter (catalogue, "day", "Any day");
+
+  /* The income band counts only once there is a limit on the cost. */
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (sp_catalogue_view_get_filter (catalogue, "income-band"))));
+  choose_filter (catalogue, "cost", "Up to £2.50 a session");
+  assert_shows_exactly (catalogue, offerings, someone_pays_at_most_250, NULL);
+  choose_filter (catalogue, "income-band", sp_vocab_label (SP_VOCAB_INCOME_BAND, "low"));
+  assert_shows_exactly (catalogue, offerings, low_income_pays_at_most_250, NULL);
+
+  /* Clear Filters shows everything again; then filters and a search together. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (catalogue), "catalogue.clear-filters", NULL));
+  g_assert_cmpuint (sp_catalogue_view_get_n_shown (catalogue), ==, offerings->len);
+  choose_filter (catalogue, "modality", sp_vocab_label (SP_VOCAB_MODALITY, "yoga"));
+  choose_filter (catalogue, "day", sp_vocab_label (SP_VOCAB_DAY, "tue"));
+  gtk_editable_set_text (sp_catalogue_view_get_search_entry (catalogue), "anxiety");
+  WAIT_UNTIL (sp_catalogue_view_get_n_shown (catalogue) < offerings->len);
+  assert_shows_exactly (catalogue, offerings, yoga_on_tuesday_for_anxiety, NULL);
+
+  /* The offering in full follows the list: the first one it shows. */
+  {
+    g_autoptr(SpOfferingItem) top = g_list_model_get_item (sp_catalogue_view_get_model (catalogue), 0);
+    g_assert_true (sp_catalogue_view_get_selected (catalogue) == top);
+  }
+  g_assert_cmpuint (count_descendants (GTK_WIDGET (catalogue), SP_TYPE_OFFERING_ROW), <=, n_rows);
+}
+
+static void
+test_catalogue_large (Fixture       *f,
+                      gconstpointer  data)
+{
+  run_app (f, body_catalogue_large);
+}
+
+/* An admin edits the offering chosen in the list; it stays chosen. */
+static void
+body_catalogue_edit_selected (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpCatalogueView *catalogue = sp_window_get_catalogue (f->window);
+  SpOfferingEditor *editor;
+  SpOfferingItem *chosen;
+  g_autofree char *id = NULL;
+  g_autoptr(SpOffering) saved = NULL;
+  gpointer weak;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view", "s", "catalogue"));
+  WAIT_UNTIL (!sp_catalogue_view_get_loading (catalogue));
+
+  /* Enter on the fourth offering opens it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sp_catalogue_view_get_list_view (catalogue)),
+                                             "list.activate-item", "u", 3));
+  chosen = sp_catalogue_view_get_selected (catalogue);
+  g_assert_nonnull (chosen);
+  {
+    g_autoptr(SpOfferingItem) fourth = g_list_model_get_item (sp_catalogue_view_get_model (catalogue), 3);
+    g_assert_true (chosen == fourth);
+  }
+  id = g_strdup (sp_offering_item_get_id (chosen));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (catalogue), "catalogue.edit", NULL));
+  editor = find_window_of_type (f, SP_TYPE_OFFERING_EDITOR);
+  g_assert_nonnull (editor);
+  g_assert_cmpstr (sp_offering_editor_get_offering_id (editor), ==, id);
+
+  weak = editor;
+  g_object_add_weak_pointer (G_OBJECT (editor), &weak);
+  gtk_editable_set_text (sp_offering_editor_get_field (editor, "name"), "Zebra Yoga by the Canal");
+  gtk_widget_activate (sp_offering_editor_get_save_button (editor));
+  WAIT_UNTIL (weak == NULL);
+
+  saved = sp_store_load (store, &sp_entity_offering, id, NULL);
+  g_assert_cmpstr (saved->name, ==, "Zebra Yoga by the Canal");
+  /* Read again in the background; the same offering is still the one shown. */
+  WAIT_UNTIL (!sp_catalogue_view_get_loading (catalogue) && sp_catalogue_view_get_selected (catalogue) != NULL &&
+              g_strcmp0 (sp_offering_item_get_offering (sp_catalogue_view_get_selected (catalogue))->name,
+                         "Zebra Yoga by the Canal") == 0);
+  g_assert_cmpstr (sp_offering_item_get_id (sp_catalogue_view_get_selected (catalogue)), ==, id);
+}
+
+static void
+test_catalogue_edit_selected (Fixture       *f,
+                              gconstpointer  data)
+{
+  run_app (f, body_catalogue_edit_selected);
+}
+
+static guint
+rows_in (GtkWidget  *page,
+         const char *group,
+         GType       type)
+{
+  GtkWidget *widget = find_widget_named (page, group);
+
+  g_assert_nonnull (widget);
+  return count_descendants (widget, type);
+}
+
+/* Thousands of matches and offerings left out: rows a page at a time. */
+static void
+body_match_paged (Fixture *f)
+{
+  SpStore *store = sp_application_get_store (f->app);
+  SpMatchPage *page = sp_window_get_match_page (f->window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GPtrArray) patients = NULL;
+  g_autoptr(SpMatchResult) expected = NULL;
+  const SpMatch *best;
+  const char *patient_id = NULL;
+
+  WAIT_UNTIL (caseload_ready (f));
+
+  /* A patient with several pages of both. */
+  patients = sp_store_list (store, &sp_entity_patient, "WHERE deleted = 0 ORDER BY id", NULL, NULL);
+  for (guint i = 0; i < patients->len && patient_id == NULL; i++)
+    {
+      SpPatient *patient = patients->pdata[i];
+      g_autoptr(SpMatchResult) result = sp_store_match_patient (store, patient->record.id, NULL, NULL);
+
+      if (result != NULL && result->matches->len > 2 * SP_MATCH_PAGE_STEP + 1 &&
+          result->excluded->len > 2 * SP_MATCH_PAGE_STEP + 1)
+        {
+          patient_id = patient->record.id;
+          expected = g_steal_pointer (&result);
+        }
+    }
+  g_assert_nonnull (patient_id);
+  best = expected->matches->pdata[0];
+
+  g_assert_true (sp_window_open_patient (f->window, patient_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.match-patient", NULL));
+  g_assert_cmpstr (sp_window_get_page (f->window), ==, "match");
+  WAIT_UNTIL (!sp_match_page_get_loading (page));
+
+  /* The counts are those of the whole result ... */
+  g_assert_cmpuint (sp_match_page_get_n_matches (page), ==, expected->matches->len);
+  g_assert_cmpuint (sp_match_page_get_n_excluded (page), ==, expected->excluded->len);
+  g_assert_cmpstr (sp_match_page_get_offering_id (page, 0), ==, best->offering->record.id);
+  /* ... the rows one page of them, best first, and none left out yet. */
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "matches", ADW_TYPE_EXPANDER_ROW), ==, SP_MATCH_PAGE_STEP);
+  g_assert_nonnull (find_label_containing (find_widget_named (GTK_WIDGET (page), "matches"), best->offering->name));
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "excluded", ADW_TYPE_ACTION_ROW), ==, 0);
+  {
+    g_autofree char *shown = g_strdup_printf ("Showing %u of %u suggestions", SP_MATCH_PAGE_STEP,
+                                              expected->matches->len);
+    g_assert_nonnull (find_label_containing (GTK_WIDGET (page), shown));
+  }
+
+  /* The page opened with the keyboard: the focus is on the best match. */
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+    GtkWidget *top = find_widget_of_type (find_widget_named (GTK_WIDGET (page), "matches"), ADW_TYPE_EXPANDER_ROW);
+
+    g_assert_nonnull (focus);
+    g_assert_true (focus == top || gtk_widget_is_ancestor (focus, top));
+  }
+
+  /* Show More adds the next page, and reading goes on at its first row. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "match.show-more-matches", NULL));
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "matches", ADW_TYPE_EXPANDER_ROW), ==, 2 * SP_MATCH_PAGE_STEP);
+  {
+    const SpMatch *next = expected->matches->pdata[SP_MATCH_PAGE_STEP];
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+    GtkWidget *row = focus;
+
+    while (row != NULL && !ADW_IS_EXPANDER_ROW (row))
+      row = gtk_widget_get_parent (row);
+    g_assert_nonnull (row);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, next->offering->name);
+  }
+
+  /* The offerings left out come when asked for, a page at a time too. */
+  g_settings_set_boolean (settings, "show-excluded", TRUE);
+  WAIT_UNTIL (rows_in (GTK_WIDGET (page), "excluded", ADW_TYPE_ACTION_ROW) > 0);
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "excluded", ADW_TYPE_ACTION_ROW), ==, SP_MATCH_PAGE_STEP);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "match.show-more-excluded", NULL));
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "excluded", ADW_TYPE_ACTION_ROW), ==, 2 * SP_MATCH_PAGE_STEP);
+  g_assert_cmpuint (rows_in (GTK_WIDGET (page), "matches", ADW_TYPE_EXPANDER_ROW), ==, 2 * SP_MATCH_PAGE_STEP);
+
+  /* A match opened shows why it fits. */
+  {
+    AdwExpanderRow *top = find_widget_of_type (find_widget_named (GTK_WIDGET (page), "matches"),
+                                               ADW_TYPE_EXPANDER_ROW);
+    g_assert_nonnull (best->reasons);
+    g_assert_null (find_label_containing (GTK_WIDGET (top), best->reasons->pdata[0]));
+    adw_expander_row_set_expanded (top, TRUE);
+    g_assert_nonnull (find_label_containing (GTK_WIDGET (top), best->reasons->pdata[0]));
+  }
+}
+
+static void
+test_match_paged (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_match_paged);
+}
+
 static void
 make_template (void)
 {
@@ -3227,6 +3650,9 @@ main (int   argc,
   g_test_add ("/gui/letter/consent-and-sent", Fixture, NULL, setup_seeded, test_gp_letter, teardown);
   g_test_add ("/gui/catalogue/offering-editor", Fixture, NULL, setup_seeded, test_offering_editor, teardown);
   g_test_add ("/gui/catalogue/import", Fixture, NULL, setup_seeded, test_catalogue_import, teardown);
+  g_test_add ("/gui/catalogue/large", Fixture, NULL, setup_large_catalogue, test_catalogue_large, teardown);
+  g_test_add ("/gui/catalogue/edit-selected", Fixture, NULL, setup_seeded, test_catalogue_edit_selected, teardown);
+  g_test_add ("/gui/match/paged", Fixture, NULL, setup_large_catalogue, test_match_paged, teardown);
 
   status = g_test_run ();
 
