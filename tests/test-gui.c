@@ -1864,7 +1864,8 @@ body_payments_large (Fixture *f)
 
     paid_before = sp_store_list_payments (store, owed->record.id, NULL);
     button = find_actionable (GTK_WIDGET (view), "payments.record", owed->record.id);
-    /* A button clicks a moment after it is activated, as on screen. */
+    /* From the keyboard; a button clicks a moment after it is activated. */
+    g_assert_true (gtk_widget_grab_focus (button));
     gtk_widget_activate (button);
     WAIT_UNTIL ((dialog = find_window_of_type (f, SP_TYPE_PAYMENT_DIALOG)) != NULL);
     weak = dialog;
@@ -1898,6 +1899,9 @@ body_payments_large (Fixture *f)
                 sp_payments_view_get_patient_balance (view, top_id, &shown) &&
                 shown.patient_paid == before.patient_paid + 100);
     g_assert_cmpstr (sp_payments_view_get_shown_patient (view), ==, top_id);
+    /* The keyboard user is still on that referral's Record Payment. */
+    g_assert_true (gtk_root_get_focus (GTK_ROOT (f->window)) ==
+                   find_actionable (GTK_WIDGET (view), "payments.record", owed->record.id));
   }
 
   /* Everyone again. */

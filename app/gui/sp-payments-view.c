@@ -113,7 +113,8 @@ typedef struct
   gint64      owed;       /* what they owe between them */
   gint64      paid;       /* what every patient listed has paid */
   GPtrArray  *funders;    /* SpFunderYear, by name */
-  guint       position;   /* of the patient asked for, or GTK_INVALID_LIST_POSITION */
+  char       *patient_id; /* the patient shown in detail when the load began */
+  guint       position;   /* theirs in the list, or GTK_INVALID_LIST_POSITION */
 } Ledger;
 
 static void release_in_worker (gpointer object);
@@ -124,6 +125,7 @@ ledger_free (Ledger *ledger)
   /* Dropping 100,000 items takes a while too: not on the main thread. */
   release_in_worker (ledger->patients);
   g_clear_pointer (&ledger->funders, g_ptr_array_unref);
+  g_free (ledger->patient_id);
   g_free (ledger);
 }
 
@@ -186,6 +188,7 @@ ledger_load (SpStore     *store,
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   Collect collect = { ledger, items, patient_id };
 
+  ledger->patient_id = g_strdup (patient_id);
   ledger->position = GTK_INVALID_LIST_POSITION;
   if (!sp_store_foreach_patient_balance (store, collect_patient, &collect, error))
     return NULL;
@@ -896,7 +899,8 @@ show_ledger (SpPaymentsView *self,
   self->restoring = TRUE;
   gtk_slice_list_model_set_model (self->slice, G_LIST_MODEL (self->patients));
   update_slice (self);
-  if (self->patient_id != NULL && ledger->position < n_shown (self))
+  if (self->patient_id != NULL && g_strcmp0 (self->patient_id, ledger->patient_id) == 0 &&
+      ledger->position < n_shown (self))
     {
       gtk_single_selection_set_selected (self->selection, ledger->position);
       gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", ledger->position);
