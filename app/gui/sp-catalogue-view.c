@@ -67,6 +67,7 @@ struct _SpCatalogueView
   guint               generation;    /* of the latest load asked for */
   gboolean            loading;
   gboolean            needs_load;    /* the store changed while the view was not shown */
+  gboolean            focus_list_when_loaded;
   GError             *load_error;
   char               *keep_id;       /* the offering to choose again after a load */
 
@@ -845,6 +846,19 @@ load_done_cb (GObject      *source,
   g_object_set (self->detail, "can-edit", admin, NULL);
   selection_changed_cb (self);
   update_state (self);
+
+  /* The view was opened while reading, and the focus was left where the
+   * view put it: it goes on to the list. */
+  if (self->focus_list_when_loaded)
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+      self->focus_list_when_loaded = FALSE;
+      if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->modality_dropdown)) &&
+          g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
+        gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+    }
 }
 
 static void
@@ -885,7 +899,9 @@ sp_catalogue_view_grab_focus (GtkWidget *widget)
     return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") == 0)
     return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
-  return gtk_widget_child_focus (GTK_WIDGET (self->filter_box), GTK_DIR_TAB_FORWARD);
+  /* Still reading: the first filter for now, the list once it is there. */
+  self->focus_list_when_loaded = self->loading || self->needs_load;
+  return gtk_widget_grab_focus (GTK_WIDGET (self->modality_dropdown));
 }
 
 static void

@@ -66,6 +66,7 @@ update (SpOfferingRow *self)
   if (self->item == NULL)
     {
       gtk_label_set_label (self->name_label, "");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), NULL);
       for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
         set_label (lines[i], NULL);
       gtk_widget_set_visible (self->review_badge, FALSE);
@@ -94,6 +95,9 @@ update (SpOfferingRow *self)
     helps = g_strdup_printf (_("Helps with: %s"), targets);
 
   gtk_label_set_label (self->name_label, offering->name);
+  /* Rows ellipsize rather than wrap (see docs/architecture.md): the
+   * whole name is in the detail, and here on hover. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), offering->name);
   set_label (self->kind_label, kind->str);
   set_label (self->when_label, when->str);
   set_label (self->cost_label, cost);
