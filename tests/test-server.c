@@ -1729,6 +1729,300 @@ test_timeouts (T             *t,
   g_assert_cmpint (count_rows (t, "SELECT count(*) FROM batches"), ==, 0);
 }
 
+/* ---- Keep-alive (--keep-alive N) ------------------------------------------------ */
+
+/* The head of @answer in lower case, for looking up headers. */
+static char *
+answer_head (const char *answer)
+{
+  const char *end = strstr (answer, "\r\n\r\n");
+
+  return g_ascii_strdown (answer, end != NULL ? end - answer : (gssize) strlen (answer));
+}
+
+/* The value of the answer's Connection header, or NULL. */
+static char *
+connection_of (const char *answer)
+{
+  g_autofree char *head = answer_head (answer);
+  const char *line = strstr (head, "\r\nconnection:");
+  const char *value;
+
+  if (line == NULL)
+    return NULL;
+  value = line + strlen ("\r\nconnection:");
+  while (*value == ' ')
+    value++;
+  return g_strndup (value, strcspn (value, "\r\n"));
+}
+
+/* One whole answer (its head, and a body of its Content-Length) from a
+ * connection that may stay open; "" when the server closed it first. */
+static char *
+raw_read_answer (GSocketConnection *conn)
+{
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  GString *data = g_string_new (NULL);
+  char buffer[4096];
+
+  g_socket_set_timeout (socket, 10);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *end = strstr (data->str, "\r\n\r\n");
+      gssize n;
+
+      if (end != NULL)
+        {
+          g_autofree char *head = answer_head (data->str);
+          const char *length = strstr (head, "\r\ncontent-length:");
+          gsize body = length != NULL ? g_ascii_strtoull (length + strlen ("\r\ncontent-length:"), NULL, 10) : 0;
+
+          if (data->len >= (gsize) (end - data->str) + 4 + body)
+            break;
+        }
+      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      g_assert_no_error (error);
+      if (n == 0)
+        break;
+      g_string_append_len (data, buffer, n);
+    }
+  return g_string_free (data, FALSE);
+}
+
+/* The JSON body of a whole answer. */
+static JsonNode *
+answer_json (const char *answer)
+{
+  const char *body = strstr (answer, "\r\n\r\n");
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  g_assert_nonnull (body);
+  node = json_from_string (body + 4, &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+/* Sends a request on a kept connection, with a JSON body when @body is
+ * not NULL, and reads its answer. */
+static char *
+raw_exchange (GSocketConnection *conn,
+              const char        *method,
+              const char        *path,
+              const char        *token,
+              const char        *connection,
+              const char        *body)
+{
+  g_autoptr(GString) request = g_string_new (NULL);
+
+  g_string_printf (request, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n", method, path);
+  if (connection != NULL)
+    g_string_append_printf (request, "Connection: %s\r\n", connection);
+  if (token != NULL)
+    g_string_append_printf (request, "Authorization: Bearer %s\r\n", token);
+  if (body != NULL)
+    g_string_append_printf (request, "Content-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n",
+                            strlen (body));
+  g_string_append (request, "\r\n");
+  if (body != NULL)
+    g_string_append (request, body);
+  raw_send (conn, request->str);
+  return raw_read_answer (conn);
+}
+
+/* The server answers (on a connection of its own, asking for close). */
+static void assert_answer (const char *answer,
+                           guint       status,
+                           const char *connection);
+
+static void
+assert_serving_raw (T *t)
+{
+  g_autoptr(GSocketConnection) conn = raw_connect (t);
+  g_autofree char *answer = raw_exchange (conn, "GET", "/v1/health", NULL, "close", NULL);
+
+  assert_answer (answer, 200, "close");
+}
+
+static void
+assert_answer (const char *answer,
+               guint       status,
+               const char *connection)
+{
+  g_autofree char *prefix = g_strdup_printf ("HTTP/1.1 %u ", status);
+  g_autofree char *said = connection_of (answer);
+
+  g_assert_true (g_str_has_prefix (answer, prefix));
+  g_assert_cmpstr (said, ==, connection);
+}
+
+/* With --keep-alive 3: a client that asks keeps its connection for three
+ * answers, whatever they are (a sign-in, a push, a page), the third saying
+ * close; a client that does not ask, or asks for close, is closed after
+ * its answer, as without the option. */
+static void
+test_keep_alive (T             *t,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) kept = raw_connect (t);
+  g_autoptr(GSocketConnection) plain = raw_connect (t);
+  g_autoptr(GSocketConnection) closing = raw_connect (t);
+  g_autofree char *sign_in = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}", ALICE, PASSWORD);
+  g_autofree char *fields = patient_fields (PRACTICE_A, 77, "Kept");
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *batch_path = NULL;
+  g_autofree char *batch = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonObject) root = json_object_new ();
+  JsonArray *ops = json_array_new ();
+  gboolean closed = FALSE;
+
+  answer = raw_exchange (kept, "POST", "/v1/session", NULL, "keep-alive", sign_in);
+  assert_answer (answer, 200, "keep-alive");
+  node = answer_json (answer);
+  token = g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
+
+  json_array_add_object_element (ops, op_new ("create", "patient", id, 0, fields, NULL));
+  json_object_set_array_member (root, "ops", ops);
+  g_clear_pointer (&node, json_node_unref);
+  node = json_node_init_object (json_node_alloc (), root);
+  batch = json_to_string (node, FALSE);
+  batch_path = g_strdup_printf ("/v1/batches/%s", id);
+  g_free (answer);
+  answer = raw_exchange (kept, "PUT", batch_path, token, "keep-alive", batch);
+  assert_answer (answer, 200, "keep-alive");
+  g_assert_nonnull (strstr (answer, "\"applied\""));
+
+  g_free (answer);
+  answer = raw_exchange (kept, "GET", "/v1/changes?since=0", token, "keep-alive", NULL);
+  assert_answer (answer, 200, "close");
+  g_assert_nonnull (strstr (answer, id));
+  rest = raw_read_until_closed (kept, 10, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (rest, ==, "");
+
+  /* Not asked for, or refused: one answer per connection. */
+  g_free (answer);
+  answer = raw_exchange (plain, "GET", "/v1/health", NULL, NULL, NULL);
+  assert_answer (answer, 200, "close");
+  g_free (rest);
+  rest = raw_read_until_closed (plain, 10, &closed);
+  g_assert_true (closed);
+  g_free (answer);
+  answer = raw_exchange (closing, "GET", "/v1/health", NULL, "close", NULL);
+  assert_answer (answer, 200, "close");
+  g_free (rest);
+  rest = raw_read_until_closed (closing, 10, &closed);
+  g_assert_true (closed);
+  assert_serving_raw (t);
+}
+
+/* Between answers a kept connection is idle again: closed after the idle
+ * timeout (1 s here); a second request that stops half-way is answered
+ * 408 after the request timeout, as a first one is. Nothing is left open. */
+static void
+test_keep_alive_timeouts (T             *t,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) idle = NULL;
+  g_autoptr(GSocketConnection) slow = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *rest = NULL;
+  gboolean closed = FALSE;
+  guint baseline;
+
+  baseline = quiet_fd_count (t);
+  idle = raw_connect (t);
+  answer = raw_exchange (idle, "GET", "/v1/health", NULL, "keep-alive", NULL);
+  assert_answer (answer, 200, "keep-alive");
+  rest = raw_read_until_closed (idle, 10, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (rest, ==, "");
+
+  slow = raw_connect (t);
+  g_free (answer);
+  answer = raw_exchange (slow, "GET", "/v1/health", NULL, "keep-alive", NULL);
+  assert_answer (answer, 200, "keep-alive");
+  raw_send (slow, "PUT /v1/batches/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+                  "Content-Length: 100\r\n\r\n{\"ops\"");
+  g_free (rest);
+  rest = raw_read_until_closed (slow, 10, &closed);
+  g_assert_true (closed);
+  g_assert_true (g_str_has_prefix (rest, "HTTP/1.1 408"));
+  g_assert_nonnull (strstr (rest, "\"timeout\""));
+
+  g_clear_object (&idle);
+  g_clear_object (&slow);
+  g_assert_cmpuint (settled_fd_count (t, baseline), <=, baseline);
+  assert_serving_raw (t);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM batches"), ==, 0);
+}
+
+/* Kept connections left by their clients in every state (after an answer,
+ * between requests, half-way through one) are forgotten: the server ends
+ * with the files it started with, and with room for as many connections
+ * as its limit (16 here) allows. */
+static void
+test_keep_alive_churn (T             *t,
+                       gconstpointer  data)
+{
+  GSocketConnection *conns[16];
+  guint baseline;
+  guint after;
+
+  baseline = quiet_fd_count (t);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GSocketConnection) conn = raw_connect (t);
+      g_autofree char *answer = NULL;
+
+      answer = raw_exchange (conn, "GET", "/v1/health", NULL, "keep-alive", NULL);
+      assert_answer (answer, 200, "keep-alive");
+      switch (i % 4)
+        {
+        case 0:
+          break;  /* gone after one answer */
+        case 1:
+          g_free (answer);
+          answer = raw_exchange (conn, "GET", "/v1/health", NULL, "keep-alive", NULL);
+          assert_answer (answer, 200, "keep-alive");
+          break;  /* after two */
+        case 2:
+          raw_send (conn, "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");  /* half of the next one */
+          break;
+        case 3:
+        default:
+          raw_send (conn, "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n");
+          break;  /* the next one whole, its answer never read */
+        }
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      /* Never more than the limit gone and not yet noticed. */
+      if (i % 8 == 7)
+        settled_fd_count (t, baseline);
+    }
+
+  after = settled_fd_count (t, baseline);
+  g_test_message ("server fds: %u before, %u after 200 kept connections", baseline, after);
+  g_assert_cmpuint (after, <=, baseline);
+
+  /* As many at once as the limit: none of the 200 still holds a place. */
+  for (guint i = 0; i < G_N_ELEMENTS (conns); i++)
+    conns[i] = raw_connect (t);
+  for (guint i = 0; i < G_N_ELEMENTS (conns); i++)
+    {
+      g_autofree char *answer = raw_exchange (conns[i], "GET", "/v1/health", NULL, "keep-alive", NULL);
+      assert_answer (answer, 200, "keep-alive");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (conns); i++)
+    g_object_unref (conns[i]);
+  g_assert_cmpuint (settled_fd_count (t, baseline), <=, baseline);
+  assert_serving_raw (t);
+}
+
 /* Killed mid-life and started again: everything answered before is there,
  * and a batch sent again is answered from its record. */
 static void
@@ -2093,6 +2387,10 @@ main (int    argc,
       char **argv)
 {
   static const char * const short_timeouts[] = { "--idle-timeout", "1", "--request-timeout", "1", NULL };
+  static const char * const keep_alive_args[] = { "--keep-alive", "3", NULL };
+  static const char * const keep_alive_short_timeouts[] = { "--keep-alive", "10", "--idle-timeout", "1",
+                                                            "--request-timeout", "1", NULL };
+  static const char * const keep_alive_churn_args[] = { "--keep-alive", "10", "--max-connections", "16", NULL };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -2119,6 +2417,9 @@ main (int    argc,
   ADD ("/server/bad/too-large", test_too_large, NULL);
   ADD ("/server/hardening/connection-churn", test_connection_churn, NULL);
   ADD ("/server/hardening/timeouts", test_timeouts, short_timeouts);
+  ADD ("/server/hardening/keep-alive", test_keep_alive, keep_alive_args);
+  ADD ("/server/hardening/keep-alive-timeouts", test_keep_alive_timeouts, keep_alive_short_timeouts);
+  ADD ("/server/hardening/keep-alive-churn", test_keep_alive_churn, keep_alive_churn_args);
   ADD ("/server/logs", test_logs, NULL);
 #undef ADD
   g_test_add_func ("/server/tls", test_tls);

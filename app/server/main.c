@@ -1,6 +1,6 @@
 /* main.c — signpost-server: serve the sync protocol, or administer its users
  *
- *   signpost-server --db PATH [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]
+ *   signpost-server --db PATH [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--keep-alive N]
  *   signpost-server --db PATH practice add ODS NAME
  *   signpost-server --db PATH user add NAME --role link-worker|gp|admin [--practice ODS]… [--name TEXT]
  *   signpost-server --db PATH user passwd NAME
@@ -35,6 +35,7 @@
 
 #include "sp-server.h"
 #include "sp-server-auth.h"
+#include "sp-server-db.h"
 #include "sp-server-error.h"
 #include "sp-server-sqlite.h"
 
@@ -51,12 +52,16 @@ static int   opt_idle_timeout = -1;
 static int   opt_request_timeout = -1;
 static int   opt_login_delay_ms = -1;
 static int   opt_max_connections = -1;
+static int   opt_keep_alive = -1;
 
 static const GOptionEntry main_entries[] = {
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, N_("The server database (created if missing)"), N_("PATH") },
   { "listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen, N_("Address and port to serve on (default 127.0.0.1:8080; port 0 picks one)"), N_("ADDR:PORT") },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, N_("Serve HTTPS with this PEM certificate"), N_("FILE") },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key, N_("The certificate's PEM private key"), N_("FILE") },
+  { "keep-alive", 0, 0, G_OPTION_ARG_INT, &opt_keep_alive,
+    N_("Keep a client's connection open for up to N requests, if it asks (default 0: one request per connection)"),
+    N_("N") },
   /* For tests: shorter limits than a real deployment wants. */
   { "idle-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_idle_timeout, NULL, NULL },
   { "request-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_request_timeout, NULL, NULL },
@@ -425,6 +430,26 @@ on_quit_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* More connections to the database, for the requests that only read: as
+ * many as there are processors, for GET /v1/changes builds its pages. */
+static gboolean
+add_readers (SpServer  *server,
+             GError   **error)
+{
+  guint n = MAX (2u, g_get_num_processors ());
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SpServerSqlite) reader = sp_server_sqlite_open (opt_db, error);
+
+      if (reader == NULL)
+        return FALSE;
+      sp_server_add_reader (server, SP_SERVER_BACKEND (reader));
+    }
+  /* Opening may have brought the schema up to date. */
+  return sp_server_db_flush_commits (error);
+}
+
 static int
 serve (SpServerBackend *backend)
 {
@@ -461,11 +486,13 @@ serve (SpServerBackend *backend)
     config.limits.request_timeout_ms = (guint) opt_request_timeout * 1000;
   if (opt_max_connections > 0)
     config.limits.max_connections = (guint) opt_max_connections;
+  if (opt_keep_alive >= 0)
+    config.limits.max_requests = (guint) opt_keep_alive;
   if (opt_login_delay_ms >= 0)
     config.login.delay_base_ms = (guint) opt_login_delay_ms;
 
   server = sp_server_new (backend, &config, certificate);
-  if (!sp_server_listen (server, address, &url, &error))
+  if (!add_readers (server, &error) || !sp_server_listen (server, address, &url, &error))
     return fail (error);
 
   /* The one line on stdout: tests and scripts learn the port from it. */

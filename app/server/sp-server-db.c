@@ -1,5 +1,29 @@
 /* sp-server-db.c — the server's SQLite connection
  *
+ * Durability by group commit. With synchronous=FULL every COMMIT waits for
+ * its own fdatasync of the write-ahead log, inside the store's lock: one
+ * flush (4–8 ms on a virtual disk) per batch, one batch at a time, and
+ * every reader queued behind it. Instead connections run with
+ * synchronous=NORMAL, so a COMMIT only writes the log, and a commit hook
+ * notes on the committing thread that it has something to flush. Before
+ * the answer goes out the thread calls sp_server_db_flush_commits(): one
+ * fdatasync of the log, outside any lock, covers every commit made before
+ * it started, so writers waiting together share one flush. Once answered,
+ * a commit survives a crash or a power cut, as with FULL. Checkpoints keep
+ * their own syncs (NORMAL syncs the log before one and the database file
+ * after it).
+ *
+ * Checkpoints mostly off the request path. SQLite copies the log into the
+ * database (a checkpoint, with two syncs) inside whichever COMMIT passes
+ * 1,000 pages of log, and the store's lock is held meanwhile. Here a
+ * commit that passes that mark only wakes a thread of the database's own,
+ * which checkpoints on a connection of its own (PASSIVE: it never waits
+ * for readers or the writer). That copies most of the log, but cannot
+ * finish it while writes go on, and only a finished checkpoint lets the
+ * next write start the log again from the beginning; so a commit that
+ * finds the log past 10,000 pages (40 MB) checkpoints itself, as SQLite
+ * would, with only what the thread has not yet copied left to do.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "signpost-server"
@@ -8,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -16,12 +41,266 @@
 #include "sp-server-error.h"
 
 #define BUSY_TIMEOUT_MS 5000
+#define CHECKPOINT_PAGES 1000          /* SQLite's own default: the thread's turn */
+#define CHECKPOINT_INLINE_PAGES 10000  /* the committing connection's */
+
+/* Flushing one database's write-ahead log to disk, shared by every
+ * connection to it in the process. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  char            *db_path;
+  char            *wal_path;
+  int              fd;         /* the log, opened at the first flush */
+  GMutex           lock;
+  GCond            flushed;
+  gboolean         flushing;   /* a flush is under way */
+  guint64          requested;  /* tickets handed out, one per wait */
+  guint64          done;       /* every ticket up to this one is on disk */
+
+  GThread         *checkpointer;  /* started at the first full log */
+  GCond            checkpoint;
+  gboolean         checkpoint_wanted;
+  gboolean         closing;
+} WalFlush;
 
 struct _SpServerDb
 {
   sqlite3    *handle;
   GHashTable *statements;  /* SQL text → sqlite3_stmt */
+  WalFlush   *flush;
 };
+
+/* ---- Group commit -------------------------------------------------------- */
+
+static GMutex flushes_lock;
+static GHashTable *flushes;  /* WAL path → WalFlush (unowned) */
+
+/* The thread's commits not flushed yet: the WalFlush of each database it
+ * wrote to (owned). */
+static void pending_free (gpointer data);
+static GPrivate pending_flushes = G_PRIVATE_INIT (pending_free);
+
+static WalFlush *
+wal_flush_ref (WalFlush *flush)
+{
+  g_atomic_ref_count_inc (&flush->ref);
+  return flush;
+}
+
+static void
+wal_flush_unref (WalFlush *flush)
+{
+  g_mutex_lock (&flushes_lock);
+  if (!g_atomic_ref_count_dec (&flush->ref))
+    {
+      g_mutex_unlock (&flushes_lock);
+      return;
+    }
+  g_hash_table_remove (flushes, flush->wal_path);
+  g_mutex_unlock (&flushes_lock);
+
+  if (flush->checkpointer != NULL)
+    {
+      g_mutex_lock (&flush->lock);
+      flush->closing = TRUE;
+      g_cond_signal (&flush->checkpoint);
+      g_mutex_unlock (&flush->lock);
+      g_thread_join (flush->checkpointer);
+    }
+  if (flush->fd >= 0)
+    close (flush->fd);
+  g_mutex_clear (&flush->lock);
+  g_cond_clear (&flush->flushed);
+  g_cond_clear (&flush->checkpoint);
+  g_free (flush->db_path);
+  g_free (flush->wal_path);
+  g_free (flush);
+}
+
+static WalFlush *
+wal_flush_for (const char *db_path)
+{
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  WalFlush *flush;
+
+  g_mutex_lock (&flushes_lock);
+  if (flushes == NULL)
+    flushes = g_hash_table_new (g_str_hash, g_str_equal);
+  flush = g_hash_table_lookup (flushes, wal_path);
+  if (flush != NULL)
+    wal_flush_ref (flush);
+  else
+    {
+      flush = g_new0 (WalFlush, 1);
+      g_atomic_ref_count_init (&flush->ref);
+      flush->db_path = g_strdup (db_path);
+      flush->wal_path = g_steal_pointer (&wal_path);
+      flush->fd = -1;
+      g_mutex_init (&flush->lock);
+      g_cond_init (&flush->flushed);
+      g_cond_init (&flush->checkpoint);
+      g_hash_table_insert (flushes, flush->wal_path, flush);
+    }
+  g_mutex_unlock (&flushes_lock);
+  return flush;
+}
+
+static void
+pending_free (gpointer data)
+{
+  g_ptr_array_unref (data);
+}
+
+/* A write transaction is committing on this thread (SQLite calls this only
+ * for transactions that wrote). */
+static int
+on_commit (gpointer data)
+{
+  WalFlush *flush = data;
+  GPtrArray *pending = g_private_get (&pending_flushes);
+
+  if (pending == NULL)
+    {
+      pending = g_ptr_array_new_with_free_func ((GDestroyNotify) wal_flush_unref);
+      g_private_set (&pending_flushes, pending);
+    }
+  if (!g_ptr_array_find (pending, flush, NULL))
+    g_ptr_array_add (pending, wal_flush_ref (flush));
+  return 0;
+}
+
+/* The database's checkpointer: a PASSIVE checkpoint each time a commit
+ * finds the log past CHECKPOINT_PAGES, until the last connection goes. */
+static gpointer
+checkpoint_thread (gpointer data)
+{
+  WalFlush *flush = data;
+  sqlite3 *handle = NULL;
+
+  if (sqlite3_open_v2 (flush->db_path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    g_warning ("The checkpointer could not open the server database: %s",
+               handle != NULL ? sqlite3_errmsg (handle) : "out of memory");
+  else
+    sqlite3_busy_timeout (handle, BUSY_TIMEOUT_MS);
+
+  g_mutex_lock (&flush->lock);
+  for (;;)
+    {
+      while (!flush->checkpoint_wanted && !flush->closing)
+        g_cond_wait (&flush->checkpoint, &flush->lock);
+      if (flush->closing)
+        break;
+      flush->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&flush->lock);
+      if (handle != NULL)
+        {
+          int rc = sqlite3_wal_checkpoint_v2 (handle, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+          if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            g_warning ("Checkpoint of the server database failed: %s", sqlite3_errmsg (handle));
+        }
+      g_mutex_lock (&flush->lock);
+    }
+  g_mutex_unlock (&flush->lock);
+  sqlite3_close_v2 (handle);
+  return NULL;
+}
+
+/* After a commit, its lock released (SQLite calls this instead of its own
+ * automatic checkpoint): past CHECKPOINT_PAGES, the checkpointer's turn;
+ * past CHECKPOINT_INLINE_PAGES, this connection's too. */
+static int
+on_wal_commit (gpointer    data,
+               sqlite3    *handle,
+               const char *db_name,
+               int         n_pages)
+{
+  WalFlush *flush = data;
+
+  if (n_pages < CHECKPOINT_PAGES)
+    return SQLITE_OK;
+  if (n_pages >= CHECKPOINT_INLINE_PAGES)
+    sqlite3_wal_checkpoint_v2 (handle, db_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  g_mutex_lock (&flush->lock);
+  if (flush->checkpointer == NULL)
+    flush->checkpointer = g_thread_new ("sp-checkpoint", checkpoint_thread, flush);
+  flush->checkpoint_wanted = TRUE;
+  g_cond_signal (&flush->checkpoint);
+  g_mutex_unlock (&flush->lock);
+  return SQLITE_OK;
+}
+
+/* Waits until every commit made before the call is on disk, flushing the
+ * log itself unless a flush that started after those commits is already
+ * under way. */
+static gboolean
+wal_flush_wait (WalFlush  *flush,
+                GError   **error)
+{
+  guint64 ticket;
+
+  g_mutex_lock (&flush->lock);
+  ticket = ++flush->requested;
+  while (flush->done < ticket)
+    {
+      guint64 target;
+      int rc = 0;
+      int saved_errno = 0;
+
+      if (flush->flushing)
+        {
+          g_cond_wait (&flush->flushed, &flush->lock);
+          continue;
+        }
+      flush->flushing = TRUE;
+      target = flush->requested;
+      g_mutex_unlock (&flush->lock);
+
+      if (flush->fd < 0)
+        flush->fd = g_open (flush->wal_path, O_RDONLY | O_CLOEXEC, 0);
+      if (flush->fd < 0)
+        rc = -1;
+      else
+        {
+          do
+            rc = fdatasync (flush->fd);
+          while (rc != 0 && errno == EINTR);
+        }
+      saved_errno = errno;
+
+      g_mutex_lock (&flush->lock);
+      flush->flushing = FALSE;
+      g_cond_broadcast (&flush->flushed);
+      if (rc != 0)
+        {
+          g_mutex_unlock (&flush->lock);
+          g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_FAILED,
+                       _("The server could not write its database to disk (%s)."), g_strerror (saved_errno));
+          return FALSE;
+        }
+      flush->done = MAX (flush->done, target);
+    }
+  g_mutex_unlock (&flush->lock);
+  return TRUE;
+}
+
+/* Makes every commit this thread has made durable (see the top of the
+ * file); call it before answering a request that may have written.
+ * Nothing to do, and TRUE, when the thread has committed nothing since. */
+gboolean
+sp_server_db_flush_commits (GError **error)
+{
+  g_autoptr(GPtrArray) pending = g_private_get (&pending_flushes);
+
+  if (pending == NULL)
+    return TRUE;
+  g_private_set (&pending_flushes, NULL);  /* without freeing: ours now */
+  for (guint i = 0; i < pending->len; i++)
+    if (!wal_flush_wait (pending->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
 
 static void
 finalize_statement (gpointer stmt)
@@ -68,8 +347,9 @@ sp_server_db_set_error (SpServerDb  *db,
 }
 
 /* Opens (creating if needed, readable by its owner only: it holds patient
- * records and password hashes) with WAL and synchronous=FULL, so a commit
- * survives a crash or a power cut once it has been answered. */
+ * records and password hashes) with WAL and synchronous=NORMAL; commits are
+ * made durable by sp_server_db_flush_commits(), before a request that wrote
+ * is answered, and when the connection closes. */
 SpServerDb *
 sp_server_db_open (const char  *path,
                    GError     **error)
@@ -106,9 +386,13 @@ sp_server_db_open (const char  *path,
   sqlite3_extended_result_codes (db->handle, 1);
 
   if (!sp_server_db_exec (db, "PRAGMA journal_mode = WAL", error) ||
-      !sp_server_db_exec (db, "PRAGMA synchronous = FULL", error) ||
+      !sp_server_db_exec (db, "PRAGMA synchronous = NORMAL", error) ||
       !sp_server_db_exec (db, "PRAGMA foreign_keys = ON", error))
     return NULL;
+
+  db->flush = wal_flush_for (path);
+  sqlite3_commit_hook (db->handle, on_commit, db->flush);
+  sqlite3_wal_hook (db->handle, on_wal_commit, db->flush);
 
   return g_steal_pointer (&db);
 }
@@ -118,9 +402,14 @@ sp_server_db_close (SpServerDb *db)
 {
   if (db == NULL)
     return;
+  /* An admin command's writes, or the last ones of a stopping server:
+   * flushed while the log is certainly there. */
+  if (db->flush != NULL && !sp_server_db_flush_commits (NULL))
+    g_warning ("The server database could not be written to disk before closing.");
   g_clear_pointer (&db->statements, g_hash_table_unref);
   if (db->handle != NULL)
     sqlite3_close_v2 (db->handle);
+  g_clear_pointer (&db->flush, wal_flush_unref);
   g_free (db);
 }
 

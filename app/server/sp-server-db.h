@@ -5,6 +5,10 @@
  * of scope, so no statement keeps a read open by accident. Not thread-safe
  * by itself: the owner serializes access.
  *
+ * A commit reaches the disk when the committing thread calls
+ * sp_server_db_flush_commits() (group commit: see sp-server-db.c); it
+ * needs no lock, and flushes for every thread waiting with it at once.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -51,6 +55,8 @@ void          sp_server_db_set_error  (SpServerDb   *db,
                                        GError      **error);
 
 void          sp_server_stmt_release  (SpServerStmt *stmt);
+
+gboolean      sp_server_db_flush_commits (GError   **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpServerStmt, sp_server_stmt_release)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpServerDb, sp_server_db_close)

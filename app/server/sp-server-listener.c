@@ -10,15 +10,27 @@
  *              work, not bounded here.
  *   WRITING    the answer is set: the client must take it within the
  *              request timeout.
- *   CLOSING    answered: SoupServer closes it (we never offer keep-alive;
- *              with no listener of its own SoupServer closes every
- *              connection after one answer), the request timeout is a
- *              backstop.
+ *   CLOSING    answered with "Connection: close": SoupServer closes it,
+ *              the request timeout is a backstop. Answered with
+ *              "Connection: keep-alive" instead, the connection is
+ *              WAITING again for the next request.
+ *
+ * Keep-alive. libsoup 3.2 keeps a connection open after an answer only if
+ * its SoupServer has a listening socket of its own, and ours come through
+ * soup_server_accept_iostream(). So it is given one that nobody can reach
+ * (a Unix socket whose path is removed as soon as it listens), and the
+ * answer's Connection header, set here in sp_server_listener_answered(),
+ * decides: keep-alive only when it is on (max_requests), when the request
+ * asked for it, for at most max_requests answers, never once the server is
+ * stopping, and not over TLS (see conn_abandon(): the end of a kept
+ * connection must be seen before libsoup reads it, which a TLS record
+ * hides; behind a proxy that ends TLS, keep-alive works as here).
  *
  * Closing is done by shutting the socket down, never by closing it under
  * libsoup's feet: libsoup then sees end-of-stream on its own read or write,
  * finishes the message and drops the stream, and a weak reference on the
- * stream tells us the connection is gone. A 408 or 413 is written straight
+ * stream tells us the connection is gone. (A kept connection between
+ * requests is taken back from libsoup first, then closed: conn_abandon().) A 408 or 413 is written straight
  * to the stream (libsoup is only reading at that point) before the socket
  * is shut, so the client gets a JSON answer. After a 413 only our sending
  * side is shut: what the client still sends is read and dropped (never
@@ -31,9 +43,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "sp-server-error.h"
@@ -62,12 +79,15 @@ typedef struct
   GSocketAddress    *remote;      /* owned; the key SoupServerMessage gives back */
   GSocketAddress    *local;
   SoupServerMessage *msg;         /* the request being read, weak */
+  SoupServerMessage *kept;        /* kept alive: the last one answered, for conn_abandon() */
   char              *peer;
   ConnState          state;
   GSource           *timer;
   GSource           *first_byte;
   GCancellable      *handshake;
-  gsize              body_bytes;
+  gsize              body_bytes;  /* of the request being read */
+  guint              answered;    /* answers set on this connection */
+  gboolean           keep_alive;  /* the last answer said keep-alive */
   gboolean           refused;
   gboolean           shut;
 } Conn;
@@ -81,12 +101,14 @@ struct _SpServerListener
   GTlsCertificate *certificate;
   GSocketService  *service;
   GHashTable      *conns;  /* GSocketAddress * (remote) → Conn */
+  gboolean         stopping;
 };
 
 G_DEFINE_FINAL_TYPE (SpServerListener, sp_server_listener, G_TYPE_OBJECT)
 
 static void conn_set_state   (Conn      *conn,
                               ConnState  state);
+static void conn_watch_first_byte (Conn  *conn);
 static void conn_stream_gone (gpointer   data,
                               GObject   *where_the_object_was);
 
@@ -113,6 +135,7 @@ conn_free (Conn *conn)
   if (conn->stream != NULL)
     g_object_weak_unref (G_OBJECT (conn->stream), conn_stream_gone, conn);
   g_clear_weak_pointer (&conn->msg);
+  g_clear_object (&conn->kept);
   conn_clear_sources (conn);
   g_clear_object (&conn->handshake);
   g_clear_object (&conn->base);
@@ -207,6 +230,31 @@ conn_refuse (Conn              *conn,
                                                 answer, strlen (answer), NULL, NULL);
 }
 
+/* A kept connection ends between requests: the client went, or it was
+ * idle too long. libsoup 3.2 does not let go of a kept connection that
+ * ends before a byte of the next request (its reader finishes without
+ * telling anyone, and the connection stays in its list for ever), so
+ * before libsoup sees that end (conn_watch_first_byte() runs first) the
+ * connection is taken back through the last message answered on it and
+ * closed here; libsoup forgets it. */
+static void
+conn_abandon (Conn *conn)
+{
+  g_autoptr(SoupServerMessage) kept = g_steal_pointer (&conn->kept);
+  GIOStream *stream = NULL;
+
+  if (kept != NULL)
+    stream = soup_server_message_steal_connection (kept);
+  if (stream == NULL)
+    {
+      conn_shutdown (conn, FALSE);
+      return;
+    }
+  conn->shut = TRUE;
+  g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
 static gboolean
 conn_timeout (gpointer data)
 {
@@ -222,7 +270,10 @@ conn_timeout (gpointer data)
       break;
     case CONN_WAITING:
       sp_server_log_event ("idle_timeout", conn->peer, NULL);
-      conn_shutdown (conn, FALSE);
+      if (conn->kept != NULL)
+        conn_abandon (conn);
+      else
+        conn_shutdown (conn, FALSE);
       break;
     case CONN_READING:
       conn_refuse (conn, conn->msg, SP_SERVER_ERROR_TIMEOUT,
@@ -291,8 +342,26 @@ conn_first_byte (GSocket      *socket,
   Conn *conn = data;
 
   g_clear_pointer (&conn->first_byte, g_source_unref);
-  if (conn->state == CONN_WAITING)
-    conn_set_state (conn, CONN_READING);
+  if (conn->state != CONN_WAITING)
+    return G_SOURCE_REMOVE;
+  if (conn->kept != NULL)
+    {
+      /* Kept: the next request, or the client gone (see conn_abandon()). */
+      char byte;
+      gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        {
+          conn_abandon (conn);
+          return G_SOURCE_REMOVE;
+        }
+      if (n < 0)
+        {
+          conn_watch_first_byte (conn);  /* nothing after all */
+          return G_SOURCE_REMOVE;
+        }
+    }
+  conn_set_state (conn, CONN_READING);
   return G_SOURCE_REMOVE;
 }
 
@@ -300,6 +369,9 @@ static void
 conn_watch_first_byte (Conn *conn)
 {
   conn->first_byte = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  /* Between kept requests, before libsoup's own reader (conn_abandon()). */
+  if (conn->kept != NULL)
+    g_source_set_priority (conn->first_byte, G_PRIORITY_HIGH);
   g_source_set_callback (conn->first_byte, G_SOURCE_FUNC (conn_first_byte), conn, NULL);
   g_source_attach (conn->first_byte, NULL);
 }
@@ -505,6 +577,9 @@ on_request_started (SoupServer        *soup,
     return;
   g_object_set_data_full (G_OBJECT (msg), REMOTE_KEY, g_object_ref (remote), g_object_unref);
   g_set_weak_pointer (&conn->msg, msg);
+  g_clear_object (&conn->kept);  /* the next request came: libsoup has the connection */
+  conn->body_bytes = 0;
+  conn->keep_alive = FALSE;
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), self, 0);
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
 }
@@ -520,10 +595,39 @@ on_request_read (SoupServer        *soup,
     conn_set_state (conn, CONN_HANDLING);
 }
 
+/* The answer is written: idle again if it said keep-alive (libsoup is
+ * already reading the next request), else closing. */
 static void
-on_request_done (SoupServer        *soup,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
+on_request_finished (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Conn *conn = conn_for_message (user_data, msg);
+
+  if (conn == NULL)
+    return;
+  if (conn->keep_alive && !conn->refused && !conn->shut)
+    {
+      /* Its answer is sent: only its connection is needed now. */
+      soup_message_body_truncate (soup_server_message_get_response_body (msg));
+      soup_message_body_truncate (soup_server_message_get_request_body (msg));
+      g_set_object (&conn->kept, msg);
+      conn_set_state (conn, CONN_WAITING);
+      if (conn->first_byte != NULL)
+        {
+          g_source_destroy (conn->first_byte);
+          g_clear_pointer (&conn->first_byte, g_source_unref);
+        }
+      conn_watch_first_byte (conn);
+    }
+  else
+    conn_set_state (conn, CONN_CLOSING);
+}
+
+static void
+on_request_aborted (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
 {
   Conn *conn = conn_for_message (user_data, msg);
 
@@ -531,18 +635,40 @@ on_request_done (SoupServer        *soup,
     conn_set_state (conn, CONN_CLOSING);
 }
 
-/* The handler has set its answer: the client now has the request timeout
- * to take it. */
+/* Whether the request asked to keep its connection open. */
+static gboolean
+asks_keep_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  return soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1 &&
+         soup_message_headers_header_contains (headers, "Connection", "keep-alive") &&
+         !soup_message_headers_header_contains (headers, "Connection", "close");
+}
+
+/* The handler has set its answer: whether the connection stays open is
+ * decided (its Connection header), and the client now has the request
+ * timeout to take it. Call it before the message is unpaused. */
 void
 sp_server_listener_answered (SpServerListener  *self,
                              SoupServerMessage *msg)
 {
+  SoupMessageHeaders *headers;
   Conn *conn;
+  gboolean keep_alive;
 
   g_return_if_fail (SP_IS_SERVER_LISTENER (self));
 
   conn = conn_for_message (self, msg);
-  if (conn != NULL && conn->state == CONN_HANDLING)
+  if (conn == NULL)
+    return;
+  conn->answered++;
+  keep_alive = self->certificate == NULL && !self->stopping && !conn->refused && !conn->shut &&
+               conn->answered < self->limits.max_requests && asks_keep_alive (msg);
+  conn->keep_alive = keep_alive;
+  headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (headers, "Connection", keep_alive ? "keep-alive" : "close");
+  if (conn->state == CONN_HANDLING)
     conn_set_state (conn, CONN_WRITING);
 }
 
@@ -570,14 +696,18 @@ sp_server_listener_stop (SpServerListener *self)
 {
   GHashTableIter iter;
   gpointer value;
+  GPtrArray *idle;
 
   g_return_if_fail (SP_IS_SERVER_LISTENER (self));
 
+  self->stopping = TRUE;
   if (self->service != NULL)
     {
       g_socket_service_stop (self->service);
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     }
+  /* Ending a kept connection forgets it at once: not while iterating. */
+  idle = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -586,8 +716,18 @@ sp_server_listener_stop (SpServerListener *self)
       if (conn->state == CONN_HANDSHAKE && conn->handshake != NULL)
         g_cancellable_cancel (conn->handshake);
       else if (conn->state == CONN_WAITING)
+        g_ptr_array_add (idle, conn);
+    }
+  for (guint i = 0; i < idle->len; i++)
+    {
+      Conn *conn = idle->pdata[i];
+
+      if (conn->kept != NULL)
+        conn_abandon (conn);
+      else
         conn_shutdown (conn, FALSE);
     }
+  g_ptr_array_unref (idle);
 }
 
 /* Connections with a request under way (being read, answered or written). */
@@ -683,9 +823,46 @@ sp_server_listener_new (SoupServer           *soup,
 
   g_signal_connect (soup, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (soup, "request-read", G_CALLBACK (on_request_read), self);
-  g_signal_connect (soup, "request-finished", G_CALLBACK (on_request_done), self);
-  g_signal_connect (soup, "request-aborted", G_CALLBACK (on_request_done), self);
+  g_signal_connect (soup, "request-finished", G_CALLBACK (on_request_finished), self);
+  g_signal_connect (soup, "request-aborted", G_CALLBACK (on_request_aborted), self);
   return self;
+}
+
+/* A listening Unix socket nobody can connect to: its path is gone as soon
+ * as it listens. For SoupServer, which keeps connections alive only when
+ * it has a listener of its own (see the top of this file). */
+static GSocket *
+unreachable_socket (GError **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("signpost-server-XXXXXX", error);
+  g_autofree char *path = NULL;
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  GSocket *unreachable;
+  int saved_errno;
+  int fd;
+
+  if (dir == NULL)
+    return NULL;
+  path = g_build_filename (dir, "s", NULL);
+  g_strlcpy (address.sun_path, path, sizeof address.sun_path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &address, sizeof address) != 0 || listen (fd, 1) != 0)
+    {
+      saved_errno = errno;
+      if (fd >= 0)
+        close (fd);
+      g_remove (path);
+      g_rmdir (dir);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("The server could not make its keep-alive socket: %s"), g_strerror (saved_errno));
+      return NULL;
+    }
+  g_remove (path);
+  g_rmdir (dir);
+  unreachable = g_socket_new_from_fd (fd, error);
+  if (unreachable == NULL)
+    close (fd);
+  return unreachable;
 }
 
 /* Listens on @address (port 0: any free port; *@effective says which). */
@@ -695,6 +872,8 @@ sp_server_listener_listen (SpServerListener  *self,
                            GSocketAddress   **effective,
                            GError           **error)
 {
+  GSList *listeners;
+
   g_return_val_if_fail (SP_IS_SERVER_LISTENER (self), FALSE);
   g_return_val_if_fail (self->service == NULL, FALSE);
 
@@ -708,6 +887,20 @@ sp_server_listener_listen (SpServerListener  *self,
       return FALSE;
     }
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+
+  /* Once only: keep-alive for the connections we hand over. */
+  listeners = soup_server_get_listeners (self->soup);
+  if (listeners == NULL && self->limits.max_requests > 0 && self->certificate == NULL)
+    {
+      g_autoptr(GSocket) unreachable = unreachable_socket (error);
+
+      if (unreachable == NULL || !soup_server_listen_socket (self->soup, unreachable, 0, error))
+        {
+          g_clear_object (&self->service);
+          return FALSE;
+        }
+    }
+  g_slist_free (listeners);
   g_socket_service_start (self->service);
   return TRUE;
 }

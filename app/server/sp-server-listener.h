@@ -8,6 +8,12 @@
  * soup_server_accept_iostream(): from accept to close every connection is
  * tracked here, with one timer for whatever it is waiting on.
  *
+ * Keep-alive, when max_requests is set (signpost-server --keep-alive N),
+ * is offered to a client that asks for it (a request saying "Connection:
+ * keep-alive", as libsoup's do), for up to max_requests answers; between
+ * them the connection is idle again, under the idle timeout. Every other
+ * answer says "Connection: close".
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -23,9 +29,10 @@ typedef struct
   guint request_timeout_ms;  /* from the first byte to the whole request, and for writing the answer */
   gsize max_body;            /* larger request bodies answer 413 at once and are never kept */
   guint max_connections;     /* more at once are closed on accept */
+  guint max_requests;        /* answers on one kept-alive connection, the last says close; 0: no keep-alive */
 } SpServerLimits;
 
-#define SP_SERVER_LIMITS_DEFAULT { 60 * 1000, 30 * 1000, 8 * 1024 * 1024, 512 }
+#define SP_SERVER_LIMITS_DEFAULT { 60 * 1000, 30 * 1000, 8 * 1024 * 1024, 512, 0 }
 
 #define SP_TYPE_SERVER_LISTENER (sp_server_listener_get_type ())
 G_DECLARE_FINAL_TYPE (SpServerListener, sp_server_listener, SP, SERVER_LISTENER, GObject)

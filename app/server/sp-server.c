@@ -11,7 +11,16 @@
  * A handler checks what it can without the store (method, route, query),
  * then pauses the message and runs a job in a worker thread: authenticate,
  * decode, ask the backend. The job's answer is set back on the main loop.
- * Every answer is JSON, says Connection: close and is never cached.
+ * Every answer is JSON and is never cached; it says Connection: close
+ * unless the listener keeps the connection (sp-server-listener.h).
+ *
+ * Jobs run in two pools. Reads (GET /v1/changes, health) go to the read
+ * pool, one thread per reader backend (sp_server_add_reader(): more
+ * connections to the same store), so they never queue behind a write.
+ * Everything that writes (batches, signing in and out) goes to the write
+ * pool on the main backend: its store serializes the writes, and the
+ * threads waiting for their commits to reach the disk share one flush
+ * (sp_server_db_flush_commits()), so the pool is larger than one.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,10 +34,15 @@
 
 #include "sp-server.h"
 #include "sp-server-batch.h"
+#include "sp-server-db.h"
 #include "sp-server-error.h"
 #include "sp-server-log.h"
 
 #define REQUEST_KEY "sp-request"
+
+/* Writers waiting for the disk together share a flush: enough threads
+ * for a good share of the desks pushing at once. */
+#define WRITE_THREADS 16
 
 struct _SpServer
 {
@@ -40,6 +54,11 @@ struct _SpServer
   SpServerListener *listener;
   gboolean          tls;
   guint             n_jobs;
+
+  GThreadPool      *read_pool;
+  GThreadPool      *write_pool;
+  GAsyncQueue      *readers;    /* idle reader backends */
+  guint             n_readers;
 };
 
 G_DEFINE_FINAL_TYPE (SpServer, sp_server, G_TYPE_OBJECT)
@@ -180,6 +199,7 @@ typedef struct
 {
   JobKind            kind;
   SpServer          *server;
+  SpServerBackend   *backend;   /* the one this job runs on: unowned */
   SoupServerMessage *msg;
   char              *token;
   GBytes            *body;
@@ -220,7 +240,7 @@ static gboolean
 authenticate (Job           *job,
               SpServerUser **user)
 {
-  *user = sp_server_backend_authenticate (job->server->backend, job->token, &job->error);
+  *user = sp_server_backend_authenticate (job->backend, job->token, &job->error);
   if (*user == NULL)
     return FALSE;
   job->user = g_strdup ((*user)->username);
@@ -232,12 +252,12 @@ run_health (Job *job)
 {
   g_autoptr(JsonObject) answer = json_object_new ();
 
-  if (!sp_server_backend_health (job->server->backend, &job->error))
+  if (!sp_server_backend_health (job->backend, &job->error))
     return;
   json_object_set_string_member (answer, "status", "ok");
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   json_object_set_int_member (answer, "protocol", SP_SERVER_PROTOCOL_VERSION);
-  json_object_set_string_member (answer, "server_id", sp_server_backend_get_server_id (job->server->backend));
+  json_object_set_string_member (answer, "server_id", sp_server_backend_get_server_id (job->backend));
   job->status = SOUP_STATUS_OK;
   job->response = object_to_text (answer);
 }
@@ -285,7 +305,7 @@ run_login (Job *job)
       return;
     }
 
-  session = sp_server_backend_login (job->server->backend, username, password, &job->server->config.login,
+  session = sp_server_backend_login (job->backend, username, password, &job->server->config.login,
                                      &job->retry_after, &job->delay_ms, &job->error);
   if (session == NULL)
     return;
@@ -306,7 +326,7 @@ run_logout (Job *job)
 
   if (!authenticate (job, &user))
     return;
-  if (!sp_server_backend_logout (job->server->backend, job->token, &job->error))
+  if (!sp_server_backend_logout (job->backend, job->token, &job->error))
     return;
   job->status = SOUP_STATUS_NO_CONTENT;
 }
@@ -319,7 +339,7 @@ run_changes (Job *job)
 
   if (!authenticate (job, &user))
     return;
-  page = sp_server_backend_changes (job->server->backend, user, job->since, job->limit, &job->error);
+  page = sp_server_backend_changes (job->backend, user, job->since, job->limit, &job->error);
   if (page == NULL)
     return;
   job->status = SOUP_STATUS_OK;
@@ -341,18 +361,32 @@ run_batch (Job *job)
   batch = sp_server_batch_decode (data, length, &job->bad_op_id, &job->error);
   if (batch == NULL)
     return;
-  job->response = sp_server_backend_apply_batch (job->server->backend, user, job->batch_id, batch, &job->error);
+  job->response = sp_server_backend_apply_batch (job->backend, user, job->batch_id, batch, &job->error);
   if (job->response != NULL)
     job->status = SOUP_STATUS_OK;
 }
 
-static void
-job_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+static gboolean
+job_only_reads (const Job *job)
 {
-  Job *job = task_data;
+  return job->kind == JOB_CHANGES || job->kind == JOB_HEALTH;
+}
+
+/* In a pool thread: the job, on a reader if it only reads, and its
+ * commits on disk before it is answered. */
+static void
+job_thread (gpointer data,
+            gpointer user_data)
+{
+  GTask *task = data;
+  SpServer *self = user_data;
+  Job *job = g_task_get_task_data (task);
+  SpServerBackend *reader = NULL;
+  g_autoptr(GError) flush_error = NULL;
+
+  if (job_only_reads (job) && self->n_readers > 0)
+    reader = g_async_queue_pop (self->readers);
+  job->backend = reader != NULL ? reader : self->backend;
 
   switch (job->kind)
     {
@@ -374,7 +408,18 @@ job_thread (GTask        *task,
     default:
       g_assert_not_reached ();
     }
+
+  if (reader != NULL)
+    g_async_queue_push (self->readers, reader);
+  if (!sp_server_db_flush_commits (&flush_error) && job->error == NULL)
+    {
+      /* Stored, but perhaps not on disk: no answer the client could take
+       * as final. A batch sent again is answered from its record. */
+      g_clear_pointer (&job->response, g_free);
+      job->error = g_steal_pointer (&flush_error);
+    }
   g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 /* Back on the main loop: the answer goes on the message. */
@@ -394,8 +439,8 @@ job_answer (gpointer data)
   else
     set_json (job->msg, job->status, g_steal_pointer (&job->response));
 
-  soup_server_message_unpause (job->msg);
   sp_server_listener_answered (job->server->listener, job->msg);
+  soup_server_message_unpause (job->msg);
   job->server->n_jobs--;
   return G_SOURCE_REMOVE;
 }
@@ -427,7 +472,7 @@ run_job (SpServer          *self,
          SoupServerMessage *msg,
          Job               *job)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, job_done, NULL);
+  GTask *task = g_task_new (self, NULL, job_done, NULL);
 
   job->server = g_object_ref (self);
   job->msg = g_object_ref (msg);
@@ -436,7 +481,8 @@ run_job (SpServer          *self,
 
   self->n_jobs++;
   soup_server_message_pause (msg);
-  g_task_run_in_thread (task, job_thread);
+  /* The pool's thread returns the task (to this main context) and drops it. */
+  g_thread_pool_push (job_only_reads (job) ? self->read_pool : self->write_pool, task, NULL);
 }
 
 /* ---- Routes -------------------------------------------------------------- */
@@ -671,6 +717,12 @@ sp_server_dispose (GObject *object)
 {
   SpServer *self = SP_SERVER (object);
 
+  /* Every job holds the server, so none is left to wait for. */
+  if (self->read_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->read_pool), FALSE, TRUE);
+  if (self->write_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->write_pool), FALSE, TRUE);
+  g_clear_pointer (&self->readers, g_async_queue_unref);
   g_clear_object (&self->listener);
   if (self->soup != NULL)
     {
@@ -707,6 +759,10 @@ sp_server_new (SpServerBackend      *backend,
   self = g_object_new (SP_TYPE_SERVER, NULL);
   self->backend = g_object_ref (backend);
   self->config = *config;
+  self->readers = g_async_queue_new_full (g_object_unref);
+  /* Until readers are added, reads run on the main backend too. */
+  self->read_pool = g_thread_pool_new (job_thread, self, 1, FALSE, NULL);
+  self->write_pool = g_thread_pool_new (job_thread, self, WRITE_THREADS, FALSE, NULL);
   self->tls = certificate != NULL;
   self->soup = soup_server_new (NULL, NULL);
   self->listener = sp_server_listener_new (self->soup, &self->config.limits, certificate);
@@ -716,6 +772,20 @@ sp_server_new (SpServerBackend      *backend,
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
   return self;
+}
+
+/* Another connection to the store the server was made with, for requests
+ * that only read; each one lets one more read run at once. */
+void
+sp_server_add_reader (SpServer        *self,
+                      SpServerBackend *reader)
+{
+  g_return_if_fail (SP_IS_SERVER (self));
+  g_return_if_fail (SP_IS_SERVER_BACKEND (reader));
+
+  self->n_readers++;
+  g_async_queue_push (self->readers, g_object_ref (reader));
+  g_thread_pool_set_max_threads (self->read_pool, (gint) self->n_readers, NULL);
 }
 
 /* Stops taking connections; requests under way go on. */

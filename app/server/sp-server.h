@@ -33,6 +33,8 @@ gboolean  sp_server_listen (SpServer              *self,
                             GSocketAddress        *address,
                             char                 **url,
                             GError               **error);
+void      sp_server_add_reader (SpServer          *self,
+                                SpServerBackend   *reader);
 void      sp_server_stop   (SpServer              *self);
 gboolean  sp_server_is_idle (SpServer             *self);
 
