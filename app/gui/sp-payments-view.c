@@ -433,7 +433,7 @@ list_activate_cb (SpPaymentsView *self,
   gtk_single_selection_set_selected (self->selection, position);
   set_patient (self, patient->patient_id);
   adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
-  /* On to the patient's first control: Record Payment, Reverse, Open. */
+  /* Into the patient's detail, to its first control. */
   gtk_widget_child_focus (GTK_WIDGET (self->detail_box), GTK_DIR_TAB_FORWARD);
 }
 
