@@ -291,6 +291,101 @@ test_caseload_first_page (Fixture       *fixture,
   g_ptr_array_unref (watch.first_ids);
 }
 
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+  guint calls;
+} Change;
+
+static void
+record_change_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Change     *change)
+{
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->calls++;
+}
+
+static void
+count_cb (SpPatientItem *item,
+          guint         *n)
+{
+  (*n)++;
+}
+
+/* Typing into the caseload's filter: an item a view holds keeps its
+ * position and is given the patient now there (so GTK rebinds the row it
+ * has instead of making a new one), and only the tail is added or removed. */
+static void
+test_caseload_items_keep_positions (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(SpStore) store = generate (fixture, "positions.db", 11, NULL);
+  g_autoptr(SpPatientList) list = sp_patient_list_new (store);
+  g_autoptr(SpPatientItem) held = NULL;
+  g_autoptr(SpPatientItem) again = NULL;
+  g_autofree char *first_id = NULL;
+  Change change = { 0, };
+  guint all, filtered, changed = 0;
+  char initial[2] = { 0, };
+
+  while (sp_patient_list_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  all = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (all, >, 100);
+
+  held = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  first_id = g_strdup (sp_patient_item_get_id (held));
+  g_signal_connect (held, "changed", G_CALLBACK (count_cb), &changed);
+  g_signal_connect (list, "items-changed", G_CALLBACK (record_change_cb), &change);
+
+  /* The initial of the last patient's family name: a filter that moves
+   * someone else to the top. */
+  {
+    g_autoptr(SpPatientItem) last = g_list_model_get_item (G_LIST_MODEL (list), all - 1);
+    const char *space = strrchr (sp_patient_item_get_name (last), ' ');
+
+    initial[0] = space[1];
+  }
+  sp_patient_list_set_search_text (list, initial);
+  filtered = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (filtered, >, 0);
+  g_assert_cmpuint (filtered, <, all);
+
+  /* One change, of the tail only. */
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (change.position, ==, filtered);
+  g_assert_cmpuint (change.removed, ==, all - filtered);
+  g_assert_cmpuint (change.added, ==, 0);
+
+  /* The held item is the one at position 0 still, now the new first patient. */
+  again = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_true (again == held);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpstr (sp_patient_item_get_id (held), !=, first_id);
+  g_assert_true (g_str_has_prefix (strrchr (sp_patient_item_get_name (held), ' ') + 1, initial) ||
+                 g_str_has_prefix (sp_patient_item_get_name (held), initial));
+
+  /* Cleared again: the tail comes back, and position 0 its first patient. */
+  sp_patient_list_set_search_text (list, NULL);
+  g_assert_cmpuint (change.calls, ==, 2);
+  g_assert_cmpuint (change.position, ==, filtered);
+  g_assert_cmpuint (change.added, ==, all - filtered);
+  g_assert_cmpstr (sp_patient_item_get_id (held), ==, first_id);
+  for (guint i = 0; i < all; i++)
+    {
+      g_autoptr(SpPatientItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_assert_nonnull (item);
+    }
+  g_signal_handlers_disconnect_by_data (held, &changed);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -302,6 +397,8 @@ main (int    argc,
   g_test_add ("/generate/deterministic", Fixture, NULL, fixture_setup, test_deterministic, fixture_teardown);
   g_test_add ("/generate/refuses-non-empty", Fixture, NULL, fixture_setup, test_refuses_non_empty, fixture_teardown);
   g_test_add ("/generate/caseload-first-page", Fixture, NULL, fixture_setup, test_caseload_first_page, fixture_teardown);
+  g_test_add ("/generate/caseload-items-keep-positions", Fixture, NULL, fixture_setup,
+              test_caseload_items_keep_positions, fixture_teardown);
 
   return g_test_run ();
 }

@@ -21,4 +21,7 @@ guint       sp_patient_item_get_open_referrals  (SpPatientItem *self);
 const char *sp_patient_item_get_referral_status (SpPatientItem *self);
 gboolean    sp_patient_item_get_follow_up_due   (SpPatientItem *self);
 
+void        sp_patient_item_assign              (SpPatientItem *self,
+                                                 SpPatientItem *from);
+
 G_END_DECLS

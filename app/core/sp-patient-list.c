@@ -8,7 +8,11 @@
  * SpStore (the store is one-per-thread; WAL lets both read), so the window
  * never waits; a filter is then a scan of the directory (about 1 ms at
  * 100,000), and items are made on demand by get_item(), a page at a time,
- * with a small cache of pages.
+ * with a small cache of pages. An item keeps its position: when the filter
+ * or the store changes, the live items are given the patients now at
+ * their positions (SpPatientItem::changed) and only the tail of the list
+ * is added or removed, so a view rebinds the rows it has rather than
+ * making new ones.
  *
  * Filters, all optional and combined with AND:
  *  - search text: a name prefix (given name, family name, or "given family")
@@ -85,6 +89,8 @@ struct _SpPatientList
   GArray     *visible;     /* guint indexes into dir->entries */
   GHashTable *pages;       /* page number → GPtrArray of SpPatientItem */
   GQueue      page_order;  /* page numbers, most recently used first */
+  GHashTable *live;        /* position → SpPatientItem, unowned (a weak
+                            * reference): every item given out and alive */
 
   GCancellable *cancellable;
   guint         n_loads;   /* loads under way */
@@ -566,6 +572,91 @@ clear_pages (SpPatientList *self)
   g_queue_clear (&self->page_order);
 }
 
+static GQuark position_quark;
+
+static SpPatientItem *make_item (SpPatientList *self,
+                                 const Entry   *entry);
+
+static void
+item_gone_cb (gpointer  data,
+              GObject  *where_the_item_was)
+{
+  SpPatientList *self = data;
+  gpointer position = g_object_get_qdata (where_the_item_was, position_quark);
+
+  g_hash_table_remove (self->live, GUINT_TO_POINTER (GPOINTER_TO_UINT (position) - 1));
+}
+
+static void
+forget_item (SpPatientList *self,
+             SpPatientItem *item)
+{
+  g_object_weak_unref (G_OBJECT (item), item_gone_cb, self);
+}
+
+/* The item at @position, the one already given out if it is alive: a
+ * position keeps its item for as long as anyone holds it. */
+static SpPatientItem *
+item_at (SpPatientList *self,
+         guint          position)
+{
+  SpPatientItem *item = g_hash_table_lookup (self->live, GUINT_TO_POINTER (position));
+  guint index;
+
+  if (item != NULL)
+    return g_object_ref (item);
+  index = g_array_index (self->visible, guint, position);
+  item = make_item (self, &g_array_index (self->dir->entries, Entry, index));
+  g_object_set_qdata (G_OBJECT (item), position_quark, GUINT_TO_POINTER (position + 1));
+  g_object_weak_ref (G_OBJECT (item), item_gone_cb, self);
+  g_hash_table_insert (self->live, GUINT_TO_POINTER (position), item);
+  return item;
+}
+
+/* After the visible list changed: each live item below the new end is
+ * given the patient now at its position; those beyond it are let go, and
+ * the cached pages cut to the new end. */
+static void
+reassign_items (SpPatientList *self)
+{
+  guint n = self->visible->len;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint position = GPOINTER_TO_UINT (key);
+
+      if (position < n)
+        {
+          guint index = g_array_index (self->visible, guint, position);
+          g_autoptr(SpPatientItem) now = make_item (self, &g_array_index (self->dir->entries, Entry, index));
+
+          sp_patient_item_assign (value, now);
+        }
+      else
+        {
+          forget_item (self, value);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint first = GPOINTER_TO_UINT (key) * PAGE_SIZE;
+
+      /* A page past the end, or no longer the right length, goes: made
+       * again, it finds its live items. */
+      if (first >= n || ((GPtrArray *) value)->len != MIN (PAGE_SIZE, n - first))
+        {
+          g_queue_remove (&self->page_order, key);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+}
+
 /* Filters the directory again and tells the views. @force: the directory
  * was read again, so rows may look different where the same patients match. */
 static void
@@ -591,11 +682,18 @@ update (SpPatientList *self,
 
   g_array_unref (self->visible);
   self->visible = g_steal_pointer (&visible);
-  clear_pages (self);
 
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
+  /* Positions below both ends keep their items, which now show the
+   * patients there: a view keeps its row widgets and only rebinds them.
+   * Only the tail is added or removed. */
+  reassign_items (self);
   if (old_n != new_n)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    {
+      guint common = MIN (old_n, new_n);
+
+      g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, new_n - common);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
 }
 
 /* The first page, while the whole caseload is still being read: shown only
@@ -710,10 +808,7 @@ sp_patient_list_get_item (GListModel *model,
 
       items = g_ptr_array_new_full (last - first, g_object_unref);
       for (guint i = first; i < last; i++)
-        {
-          guint index = g_array_index (self->visible, guint, i);
-          g_ptr_array_add (items, make_item (self, &g_array_index (self->dir->entries, Entry, index)));
-        }
+        g_ptr_array_add (items, item_at (self, i));
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
       g_queue_push_head (&self->page_order, GUINT_TO_POINTER (page));
       while (self->page_order.length > MAX_PAGES)
@@ -766,6 +861,15 @@ sp_patient_list_finalize (GObject *object)
 
   clear_pages (self);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  {
+    GHashTableIter iter;
+    gpointer item;
+
+    g_hash_table_iter_init (&iter, self->live);
+    while (g_hash_table_iter_next (&iter, NULL, &item))
+      forget_item (self, item);
+    g_clear_pointer (&self->live, g_hash_table_unref);
+  }
   g_clear_pointer (&self->visible, g_array_unref);
   g_clear_pointer (&self->dir, directory_free);
   g_clear_pointer (&self->search_text, g_free);
@@ -847,6 +951,7 @@ sp_patient_list_class_init (SpPatientListClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  position_quark = g_quark_from_static_string ("sp-patient-list-position");
   object_class->constructed = sp_patient_list_constructed;
   object_class->dispose = sp_patient_list_dispose;
   object_class->finalize = sp_patient_list_finalize;
@@ -884,6 +989,7 @@ sp_patient_list_init (SpPatientList *self)
 {
   self->visible = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->live = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->page_order);
 }

@@ -116,6 +116,18 @@ update_state (SpCaseloadView *self)
     }
 }
 
+/* A new search or filter shows its best matches, from the top: the list
+ * keeps its rows at their places (only its tail changes), so it would
+ * otherwise stay where it was scrolled. */
+static void
+scroll_to_top (SpCaseloadView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+
+  if (adjustment != NULL)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+}
+
 static void
 search_changed_cb (SpCaseloadView *self)
 {
@@ -357,6 +369,10 @@ sp_caseload_view_set_store (SpCaseloadView *self,
   g_signal_connect_swapped (self->model, "notify::comorbid-only", G_CALLBACK (update_state), self);
   g_signal_connect_swapped (self->model, "notify::open-referrals-only", G_CALLBACK (update_state), self);
   g_signal_connect_swapped (self->model, "notify::follow-up-due-only", G_CALLBACK (update_state), self);
+  g_signal_connect_swapped (self->model, "notify::search-text", G_CALLBACK (scroll_to_top), self);
+  g_signal_connect_swapped (self->model, "notify::comorbid-only", G_CALLBACK (scroll_to_top), self);
+  g_signal_connect_swapped (self->model, "notify::open-referrals-only", G_CALLBACK (scroll_to_top), self);
+  g_signal_connect_swapped (self->model, "notify::follow-up-due-only", G_CALLBACK (scroll_to_top), self);
 
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));

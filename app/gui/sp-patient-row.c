@@ -108,6 +108,8 @@ sp_patient_row_dispose (GObject *object)
 {
   SpPatientRow *self = SP_PATIENT_ROW (object);
 
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
   g_clear_object (&self->item);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -204,8 +206,14 @@ sp_patient_row_set_item (SpPatientRow  *self,
   g_return_if_fail (SP_IS_PATIENT_ROW (self));
   g_return_if_fail (item == NULL || SP_IS_PATIENT_ITEM (item));
 
-  if (!g_set_object (&self->item, item))
+  if (self->item == item)
     return;
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
+  g_set_object (&self->item, item);
+  /* The list gives an item another patient rather than make a new one. */
+  if (item != NULL)
+    g_signal_connect_swapped (item, "changed", G_CALLBACK (update), self);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
