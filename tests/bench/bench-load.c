@@ -15,10 +15,7 @@
  * Each run: 350 desks sign in (35 per practice: 30 link workers' desks
  * polling, 5 pushing), each pushing desk registers 20 patients of its own,
  * and every desk starts from the server's newest change, as desks that
- * have already synced. Then, closed loop with no think time (each desk
- * sends its next request as soon as it has its answer), for
- * SIGNPOST_BENCH_LOAD_SECONDS (60 by default; the issue's full run is 600)
- * after a warm-up of 5 s:
+ * have already synced. What they send:
  *
  *   polling desks  GET /v1/changes?since=CURSOR&limit=500, the cursor set
  *                  to each page's last_seq, as the desk client does;
@@ -26,17 +23,34 @@
  *                  patients (notes and phone, with base_rev and old values)
  *                  and new assessments (PHQ-9), every op expected applied.
  *
- * The load client is one thread on epoll with non-blocking sockets and
- * HTTP/1.1 written by hand, so it takes as little as it can of the two
- * cores it shares with the server; every body is built and read with
- * json-glib. It keeps a connection open while the server offers to
- * (Connection: keep-alive asked for, closed when an answer says close;
- * SIGNPOST_BENCH_LOAD_KEEPALIVE=0 asks for close: a connection per request).
- * Every 10 s it prints the server's open files (/proc/PID/fd), resident
- * memory (VmRSS) and CPU, then the figures: requests per second (median
- * of the 10-s intervals, min and max), latency per kind (median, p95,
- * p99, max), errors (any answer but 2xx, any op not applied, any failed
- * connection), and whether files and memory stayed flat.
+ * Then two timed runs:
+ *
+ *   capacity  closed loop with no think time, each desk sending its next
+ *             request as soon as it has its answer, for
+ *             SIGNPOST_BENCH_LOAD_SECONDS (60; the issue's full run is
+ *             600) after a warm-up of 5 s: requests per second, the
+ *             median of the 10-s intervals with min and max. Every 10 s
+ *             the server's open files (/proc/PID/fd), resident memory
+ *             (VmRSS), log size and CPU, and the CPU of this client and
+ *             of every other process; at the end, whether files and memory
+ *             stayed flat. Latency here is only how the wait is shared:
+ *             in a closed loop the mean is the desks ÷ the rate (Little's
+ *             law), so 350 desks at 2,000/s wait 175 ms on average
+ *             whatever the server does.
+ *   paced     SIGNPOST_BENCH_LOAD_PACED_RATE requests a second (2,000)
+ *             for SIGNPOST_BENCH_LOAD_PACED_SECONDS (20; 0 skips it), each
+ *             desk in turn on a fixed schedule: the p99 target, with each
+ *             latency counted from the request's slot, so a request that
+ *             waits for its desk's previous one counts that wait too.
+ *
+ * Errors in both: any answer but 2xx, any op not applied, any failed
+ * connection. The load client is one thread on epoll with non-blocking
+ * sockets and HTTP/1.1 written by hand, so it takes as little as it can of
+ * the two cores it shares with the server; every body is built and read
+ * with json-glib. It asks to keep its connections (the server runs with
+ * --keep-alive 1000) and opens a new one when an answer says close;
+ * SIGNPOST_BENCH_LOAD_KEEPALIVE=0 asks for close, a connection per
+ * request, and starts the server without --keep-alive.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -107,7 +121,7 @@ typedef enum
   PHASE_SIGN_IN,
   PHASE_SETUP,
   PHASE_RUN,    /* capacity: closed loop, no think time */
-  PHASE_PACED,  /* latency: TARGET_RATE requests a second, on a schedule */
+  PHASE_PACED,  /* latency: a fixed rate of requests, on a schedule */
 } Phase;
 
 /* What one timed phase measured, in its window. */
@@ -121,6 +135,7 @@ typedef struct
   guint64  ops_applied;
   guint64  ops_not_applied;
   guint64  unanswered;         /* paced: due, never sent (the drain gave up) */
+  gint64   last_answer;        /* µs: when the last counted answer came */
 } Figures;
 
 typedef struct _Load Load;
@@ -189,6 +204,7 @@ struct _Load
   /* Paced: request k is due at paced_start + k / rate, from desk
    * order[k % desks]. */
   gint64              paced_start;
+  gdouble             paced_rate;    /* requests a second */
   guint64             next_slot;
   GPtrArray          *order;
 
@@ -1050,6 +1066,7 @@ desk_answered (Desk       *desk,
 
       g_array_append_val (load->figures->latency[kind], seconds);
       load->figures->completed[kind]++;
+      load->figures->last_answer = ended;
       load->figures->interval[kind]++;
     }
 
@@ -1173,7 +1190,7 @@ static gint64
 slot_time (Load    *load,
            guint64  slot)
 {
-  return load->paced_start + (gint64) (slot * G_USEC_PER_SEC / TARGET_RATE);
+  return load->paced_start + (gint64) (slot * G_USEC_PER_SEC / load->paced_rate);
 }
 
 /* Hands every slot now due to its desk; returns how long until the next
@@ -1686,6 +1703,7 @@ main (int    argc,
 {
   guint seconds = guint_from_env ("SIGNPOST_BENCH_LOAD_SECONDS", DEFAULT_SECONDS);
   guint paced_seconds = guint_from_env ("SIGNPOST_BENCH_LOAD_PACED_SECONDS", DEFAULT_PACED_SECONDS);
+  guint paced_rate = guint_from_env ("SIGNPOST_BENCH_LOAD_PACED_RATE", (guint) TARGET_RATE);
   gboolean keep_alive = g_strcmp0 (g_getenv ("SIGNPOST_BENCH_LOAD_KEEPALIVE"), "0") != 0;
   const char * const keep_alive_args[] = { "--keep-alive", "1000", NULL };
   g_autofree char *dir = bench_temp_dir ();
@@ -1709,9 +1727,11 @@ main (int    argc,
     g_error ("SIGNPOST_BENCH_LOAD_SECONDS is at least %d", 3 * SAMPLE_SECONDS);
   seconds -= seconds % SAMPLE_SECONDS;
 
-  printf ("== load: %u desks polling and %u pushing; capacity: closed loop for %u s; latency: %.0f requests/s "
+  if (paced_rate == 0)
+    g_error ("SIGNPOST_BENCH_LOAD_PACED_RATE is at least 1");
+  printf ("== load: %u desks polling and %u pushing; capacity: closed loop for %u s; latency: %u requests/s "
           "for %u s\n",
-          N_PRACTICES * POLLERS_PER_PRACTICE, N_PRACTICES * PUSHERS_PER_PRACTICE, seconds, TARGET_RATE,
+          N_PRACTICES * POLLERS_PER_PRACTICE, N_PRACTICES * PUSHERS_PER_PRACTICE, seconds, paced_rate,
           paced_seconds);
   printf ("# connections: %s\n", keep_alive ? "kept alive (signpost-server --keep-alive 1000)"
                                             : "one per request (SIGNPOST_BENCH_LOAD_KEEPALIVE=0)");
@@ -1768,7 +1788,7 @@ main (int    argc,
   first = &g_array_index (sampling.samples, Sample, 0);
   last = &g_array_index (sampling.samples, Sample, sampling.samples->len - 1);
 
-  /* Latency: TARGET_RATE requests a second offered, each desk in turn. */
+  /* Latency: paced_rate requests a second offered, each desk in turn. */
   if (paced_seconds > 0)
     {
       load.order = g_ptr_array_sized_new (load.desks->len);
@@ -1783,6 +1803,7 @@ main (int    argc,
           load.order->pdata[j] = swap;
         }
       load.figures = paced;
+      load.paced_rate = paced_rate;
       load.paced_start = now_us ();
       load.next_slot = 0;
       load.measure_from = load.paced_start + PACED_WARMUP_SECONDS * G_USEC_PER_SEC;
@@ -1839,12 +1860,14 @@ main (int    argc,
     {
       guint64 paced_requests = paced->completed[KIND_POLL] + paced->completed[KIND_PUSH];
 
-      printf ("# paced: %" G_GUINT64_FORMAT " requests due in %u s, answered at %.0f/s; latency from each "
-              "request's slot, waiting for the desk included\n",
-              paced_requests + paced->unanswered, paced_seconds, paced_requests / (gdouble) paced_seconds);
+      gdouble answering = MAX (paced_seconds, (paced->last_answer - load.measure_from) / (gdouble) G_USEC_PER_SEC);
+
+      printf ("# paced: %" G_GUINT64_FORMAT " requests due in %u s, answered in %.1f s (%.0f/s); latency from "
+              "each request's slot, waiting for the desk included\n",
+              paced_requests + paced->unanswered, paced_seconds, answering, paced_requests / answering);
       for (guint k = 0; k < N_KINDS; k++)
         {
-          g_autofree char *what = g_strdup_printf ("at 2000/s: latency, %s", kind_names[k]);
+          g_autofree char *what = g_strdup_printf ("at %u/s: latency, %s", paced_rate, kind_names[k]);
 
           report_latency (what, paced->latency[k], &p99[k]);
           latency_pass = latency_pass && p99[k] < TARGET_P99;
@@ -1856,6 +1879,8 @@ main (int    argc,
       printf ("# paced run skipped (SIGNPOST_BENCH_LOAD_PACED_SECONDS=0): p99 not checked\n");
       latency_pass = FALSE;
     }
+  if (paced_rate < TARGET_RATE)
+    latency_pass = FALSE;  /* p99 is checked at 2,000/s, not below */
   printf ("%-44s %s\n", "all targets",
           rate_pass && latency_pass && errors_pass && fds_pass && rss_pass ? "PASS" : "MISS");
 
