@@ -40,6 +40,7 @@ struct _SpCatalogueView
   GtkSearchBar       *search_bar;
   GtkSearchEntry     *search_entry;
   GtkWidget          *admin_bar;
+  GtkWidget          *admin_buttons;
   GtkFlowBox         *filter_box;
   GtkDropDown        *modality_dropdown;
   GtkDropDown        *condition_dropdown;
@@ -1003,6 +1004,7 @@ sp_catalogue_view_class_init (SpCatalogueViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, search_bar);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, admin_bar);
+  gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, admin_buttons);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, filter_box);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, modality_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpCatalogueView, condition_dropdown);
@@ -1061,8 +1063,12 @@ sp_catalogue_view_init (SpCatalogueView *self)
   g_object_unref (factory);
 
   fill_filters (self);
-  /* The filters are reached with Tab, not as a grid of their own. */
+  /* The filters and the admin's buttons are reached with Tab, not as
+   * grids of their own. */
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->filter_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_focusable (child, FALSE);
+  for (GtkWidget *child = gtk_widget_get_first_child (self->admin_buttons); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     gtk_widget_set_focusable (child, FALSE);
 
