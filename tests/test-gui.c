@@ -3181,6 +3181,23 @@ choose_filter (SpCatalogueView *catalogue,
   g_error ("The %s filter has no choice “%s”", filter, label);
 }
 
+/* The row that shows @item, if it has been made. */
+static GtkWidget *
+find_offering_row (GtkWidget      *root,
+                   SpOfferingItem *item)
+{
+  if (SP_IS_OFFERING_ROW (root) && sp_offering_row_get_item (SP_OFFERING_ROW (root)) == item)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_offering_row (child, item);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 typedef gboolean (*OfferingTest) (const SpOffering *offering,
                                   gconstpointer     data);
 
@@ -3214,6 +3231,15 @@ assert_shows_exactly (SpCatalogueView *catalogue,
   {
     g_autofree char *count = g_strdup_printf ("%u of %u offerings", g_hash_table_size (expected), offerings->len);
     g_assert_nonnull (find_label_containing (GTK_WIDGET (catalogue), count));
+  }
+  /* The first row shows the first offering now shown, not one from before. */
+  {
+    g_autoptr(SpOfferingItem) top = g_list_model_get_item (shown, 0);
+    GtkWidget *row;
+
+    WAIT_UNTIL ((row = find_offering_row (GTK_WIDGET (catalogue), top)) != NULL);
+    g_assert_nonnull (find_label_containing (row, sp_offering_item_get_offering (top)->name));
+    g_assert_true (gtk_widget_get_mapped (row));
   }
 }
 

@@ -1,13 +1,14 @@
 /* sp-catalogue-view.c — the shared catalogue of offerings, to browse
  *
- * A GtkListView over every offering (SpOfferingItem in a GListStore), so
+ * A GtkListView over every offering (SpOfferingItem in an SpOfferingList), so
  * only the rows in sight are ever built, whatever the size of the
  * catalogue. The offerings are read in a worker thread on a connection of
  * its own when the view is first shown, and again when the store changed
  * while it was hidden. Search (every word in the name, activity, format,
  * provider, place or conditions) and the filters — activity, condition
  * targeted, format, day and the most the patient pays a session — narrow
- * one GtkFilterListModel. The offering chosen in the list is shown in full
+ * that list, which keeps its rows' items and gives them other offerings
+ * rather than replacing them. The offering chosen in the list is shown in full
  * beside it (SpOfferingDetail), or in its place on a narrow window; a
  * catalogue admin edits it from there.
  *
@@ -28,6 +29,7 @@
 #include "sp-offering-detail.h"
 #include "sp-offering-editor.h"
 #include "sp-offering-item.h"
+#include "sp-offering-list.h"
 #include "sp-offering-row.h"
 #include "sp-validate.h"
 #include "sp-vocab.h"
@@ -58,9 +60,7 @@ struct _SpCatalogueView
   GtkListView        *list_view;
   SpOfferingDetail   *detail;
 
-  GListStore         *offerings;  /* SpOfferingItem: the whole catalogue */
-  GtkCustomFilter    *filter;
-  GtkFilterListModel *shown;
+  SpOfferingList     *shown;       /* the catalogue, and which of it is shown */
   GtkSingleSelection *selection;
 
   SpStore            *store;
@@ -157,11 +157,10 @@ filtering (SpCatalogueView *self)
 }
 
 static gboolean
-offering_shown (gpointer object,
-                gpointer user_data)
+offering_shown (SpOfferingItem *item,
+                gpointer        user_data)
 {
   SpCatalogueView *self = user_data;
-  SpOfferingItem *item = object;
   const SpOffering *offering = sp_offering_item_get_offering (item);
 
   if (self->modality != NULL && g_strcmp0 (offering->modality, self->modality) != 0)
@@ -185,7 +184,7 @@ offering_shown (gpointer object,
 static void
 update_state (SpCatalogueView *self)
 {
-  guint n_all = g_list_model_get_n_items (G_LIST_MODEL (self->offerings));
+  guint n_all = sp_offering_list_get_n_offerings (self->shown);
   guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   g_autofree char *count = NULL;
 
@@ -250,14 +249,16 @@ scroll_to (SpCatalogueView *self,
 static void
 refilter (SpCatalogueView *self)
 {
-  gpointer before = gtk_single_selection_get_selected_item (self->selection);
+  SpOfferingItem *chosen = gtk_single_selection_get_selected_item (self->selection);
+  g_autofree char *chosen_id = chosen != NULL ? g_strdup (sp_offering_item_get_id (chosen)) : NULL;
+  gint position;
 
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  if (before != NULL && gtk_single_selection_get_selected_item (self->selection) != before &&
-      g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
+  sp_offering_list_refilter (self->shown);
+  position = sp_offering_list_find (self->shown, chosen_id);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
     {
-      gtk_single_selection_set_selected (self->selection, 0);
-      scroll_to (self, 0);
+      gtk_single_selection_set_selected (self->selection, MAX (position, 0));
+      scroll_to (self, MAX (position, 0));
     }
   update_state (self);
 }
@@ -268,7 +269,7 @@ filter_changed_cb (SpCatalogueView *self)
   guint cost = gtk_drop_down_get_selected (self->cost_dropdown);
 
   /* Signals can fire while the template is still being built. */
-  if (self->filter == NULL)
+  if (self->shown == NULL)
     return;
 
   self->modality = vocab_code_at (SP_VOCAB_MODALITY, gtk_drop_down_get_selected (self->modality_dropdown));
@@ -493,20 +494,13 @@ static gboolean
 select_offering (SpCatalogueView *self,
                  const char      *id)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+  gint position = sp_offering_list_find (self->shown, id);
 
-  for (guint i = 0; id != NULL && i < n; i++)
-    {
-      g_autoptr(SpOfferingItem) item = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
-
-      if (g_strcmp0 (sp_offering_item_get_id (item), id) == 0)
-        {
-          gtk_single_selection_set_selected (self->selection, i);
-          scroll_to (self, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  if (position < 0)
+    return FALSE;
+  gtk_single_selection_set_selected (self->selection, position);
+  scroll_to (self, position);
+  return TRUE;
 }
 
 /* ---- Catalogue admin: edit, import, export ----------------------------- */
@@ -833,14 +827,16 @@ load_done_cb (GObject      *source,
 
   if (items == NULL)
     {
+      g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
       self->load_error = g_steal_pointer (&error);
-      g_list_store_remove_all (self->offerings);
+      sp_offering_list_set_offerings (self->shown, none);
     }
   else
-    g_list_store_splice (self->offerings, 0, g_list_model_get_n_items (G_LIST_MODEL (self->offerings)),
-                         items->pdata, items->len);
+    sp_offering_list_set_offerings (self->shown, items);
 
-  select_offering (self, keep_id);
+  if (!select_offering (self, keep_id) && g_list_model_get_n_items (G_LIST_MODEL (self->shown)) > 0)
+    gtk_single_selection_set_selected (self->selection, 0);
 
   admin = is_admin (self);
   gtk_widget_set_visible (self->admin_bar, admin);
@@ -921,8 +917,6 @@ sp_catalogue_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
-  g_clear_object (&self->offerings);
-  self->filter = NULL;  /* owned by shown */
   g_clear_object (&self->store);
   g_clear_error (&self->load_error);
   g_clear_pointer (&self->keep_id, g_free);
@@ -1046,10 +1040,7 @@ sp_catalogue_view_init (SpCatalogueView *self)
   self->max_cost = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->offerings = g_list_store_new (SP_TYPE_OFFERING_ITEM);
-  self->filter = gtk_custom_filter_new (offering_shown, self, NULL);
-  self->shown = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->offerings)),
-                                           GTK_FILTER (self->filter));
+  self->shown = sp_offering_list_new (offering_shown, self);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, TRUE);
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self);
@@ -1090,7 +1081,10 @@ sp_catalogue_view_set_store (SpCatalogueView *self,
 
   if (g_set_object (&self->store, store))
     {
-      g_list_store_remove_all (self->offerings);
+      g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+      /* Another desk's catalogue is read afresh. */
+      sp_offering_list_set_offerings (self->shown, none);
       sp_catalogue_view_reload (self);
     }
 }
@@ -1133,7 +1127,7 @@ guint
 sp_catalogue_view_get_n_offerings (SpCatalogueView *self)
 {
   g_return_val_if_fail (SP_IS_CATALOGUE_VIEW (self), 0);
-  return g_list_model_get_n_items (G_LIST_MODEL (self->offerings));
+  return sp_offering_list_get_n_offerings (self->shown);
 }
 
 /* The offerings shown, as a GListModel of SpOfferingItem. */

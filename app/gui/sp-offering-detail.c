@@ -173,6 +173,8 @@ sp_offering_detail_dispose (GObject *object)
 {
   SpOfferingDetail *self = SP_OFFERING_DETAIL (object);
 
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
   g_clear_object (&self->item);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -318,8 +320,14 @@ sp_offering_detail_set_item (SpOfferingDetail *self,
   g_return_if_fail (SP_IS_OFFERING_DETAIL (self));
   g_return_if_fail (item == NULL || SP_IS_OFFERING_ITEM (item));
 
-  if (!g_set_object (&self->item, item))
+  if (self->item == item)
     return;
+  /* The list may give the item another offering: the view follows. */
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
+  g_set_object (&self->item, item);
+  if (item != NULL)
+    g_signal_connect_object (item, "changed", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }

@@ -3,8 +3,11 @@
  * Wraps a copy of the SpOffering with its provider's name, and works out
  * once what the filters ask of every item on every change: the words a
  * search looks in, the days it runs and the lowest a patient pays on its
- * sliding scale. Items are made in the catalogue's worker thread; after
- * that they never change.
+ * sliding scale. That is made in the catalogue's worker thread and never
+ * changes after; items share it. An item the list has given out can be
+ * made to stand for another offering (sp_offering_item_assign(), then
+ * "changed"), so that a new filter rebinds the rows GTK has rather than
+ * having it make new ones.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,18 +23,45 @@
 #include "sp-validate.h"
 #include "sp-vocab.h"
 
-struct _SpOfferingItem
+/* What is known of one offering; shared, never changed once made. */
+typedef struct
 {
-  GObject     parent_instance;
-
   SpOffering *offering;
   char       *provider_name;
   char       *search_text;  /* casefolded */
   guint       days;         /* bit i: the i-th day of SP_VOCAB_DAY */
   gint64      lowest_cost;  /* per session, the lowest tier of the sliding scale */
+} Data;
+
+static void
+data_clear (Data *data)
+{
+  g_clear_pointer (&data->offering, sp_offering_free);
+  g_clear_pointer (&data->provider_name, g_free);
+  g_clear_pointer (&data->search_text, g_free);
+}
+
+static void
+data_unref (Data *data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) data_clear);
+}
+
+struct _SpOfferingItem
+{
+  GObject  parent_instance;
+
+  Data    *data;
 };
 
 G_DEFINE_FINAL_TYPE (SpOfferingItem, sp_offering_item, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static gint
 day_index (const char *day)
@@ -93,9 +123,7 @@ sp_offering_item_finalize (GObject *object)
 {
   SpOfferingItem *self = SP_OFFERING_ITEM (object);
 
-  g_clear_pointer (&self->offering, sp_offering_free);
-  g_clear_pointer (&self->provider_name, g_free);
-  g_clear_pointer (&self->search_text, g_free);
+  g_clear_pointer (&self->data, data_unref);
 
   G_OBJECT_CLASS (sp_offering_item_parent_class)->finalize (object);
 }
@@ -106,6 +134,14 @@ sp_offering_item_class_init (SpOfferingItemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = sp_offering_item_finalize;
+
+  /**
+   * SpOfferingItem::changed:
+   *
+   * The item now stands for another offering.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -125,6 +161,7 @@ sp_offering_item_new (SpOffering *offering,
                       const char *provider_name)
 {
   SpOfferingItem *self;
+  Data *data;
   const SpVocabEntry *bands;
   guint n_bands;
   g_autofree char *msk = NULL;
@@ -134,15 +171,16 @@ sp_offering_item_new (SpOffering *offering,
   g_return_val_if_fail (offering != NULL, NULL);
 
   self = g_object_new (SP_TYPE_OFFERING_ITEM, NULL);
-  self->offering = offering;
-  self->provider_name = g_strdup (provider_name);
+  self->data = data = g_atomic_rc_box_new0 (Data);
+  data->offering = offering;
+  data->provider_name = g_strdup (provider_name);
 
-  foreach_slot (offering, add_day, &self->days);
+  foreach_slot (offering, add_day, &data->days);
 
-  self->lowest_cost = offering->fee_pence;
+  data->lowest_cost = offering->fee_pence;
   bands = sp_vocab_entries (SP_VOCAB_INCOME_BAND, &n_bands);
   for (guint i = 0; i < n_bands; i++)
-    self->lowest_cost = MIN (self->lowest_cost, sp_offering_item_get_cost (self, bands[i].code));
+    data->lowest_cost = MIN (data->lowest_cost, sp_offering_item_get_cost (self, bands[i].code));
 
   msk = sp_offering_labels_text (SP_VOCAB_MSK_CONDITION, offering->targets_msk);
   mh = sp_offering_labels_text (SP_VOCAB_MH_CONDITION, offering->targets_mh);
@@ -153,29 +191,58 @@ sp_offering_item_new (SpOffering *offering,
                       offering->location_name ? offering->location_name : "",
                       offering->postcode ? offering->postcode : "",
                       msk, mh, NULL);
-  self->search_text = g_utf8_casefold (joined, -1);
+  data->search_text = g_utf8_casefold (joined, -1);
   return self;
+}
+
+/* A new item standing for the same offering as @item. */
+SpOfferingItem *
+sp_offering_item_copy (SpOfferingItem *item)
+{
+  SpOfferingItem *self;
+
+  g_return_val_if_fail (SP_IS_OFFERING_ITEM (item), NULL);
+
+  self = g_object_new (SP_TYPE_OFFERING_ITEM, NULL);
+  self->data = g_atomic_rc_box_acquire (item->data);
+  return self;
+}
+
+/* Makes @self stand for the offering @from stands for; "changed" says so
+ * when that is another offering. */
+void
+sp_offering_item_assign (SpOfferingItem *self,
+                         SpOfferingItem *from)
+{
+  g_return_if_fail (SP_IS_OFFERING_ITEM (self));
+  g_return_if_fail (SP_IS_OFFERING_ITEM (from));
+
+  if (self->data == from->data)
+    return;
+  data_unref (self->data);
+  self->data = g_atomic_rc_box_acquire (from->data);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 const SpOffering *
 sp_offering_item_get_offering (SpOfferingItem *self)
 {
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), NULL);
-  return self->offering;
+  return self->data->offering;
 }
 
 const char *
 sp_offering_item_get_id (SpOfferingItem *self)
 {
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), NULL);
-  return self->offering->record.id;
+  return self->data->offering->record.id;
 }
 
 const char *
 sp_offering_item_get_provider_name (SpOfferingItem *self)
 {
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), NULL);
-  return self->provider_name;
+  return self->data->provider_name;
 }
 
 /* The least any patient pays a session, whatever their income band. */
@@ -183,7 +250,7 @@ gint64
 sp_offering_item_get_lowest_cost (SpOfferingItem *self)
 {
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), 0);
-  return self->lowest_cost;
+  return self->data->lowest_cost;
 }
 
 /* What a patient in @income_band pays a session. */
@@ -195,7 +262,7 @@ sp_offering_item_get_cost (SpOfferingItem *self,
 
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), 0);
 
-  sp_offering_share (self->offering, income_band, &share);
+  sp_offering_share (self->data->offering, income_band, &share);
   return share.patient_pence;
 }
 
@@ -209,7 +276,7 @@ sp_offering_item_runs_on (SpOfferingItem *self,
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), FALSE);
 
   i = day_index (day);
-  return i >= 0 && (self->days & (1u << i)) != 0;
+  return i >= 0 && (self->data->days & (1u << i)) != 0;
 }
 
 /* Whether it is meant for @condition, an MSK or an MH condition code. */
@@ -217,12 +284,13 @@ gboolean
 sp_offering_item_targets (SpOfferingItem *self,
                           const char     *condition)
 {
+  const SpOffering *offering;
+
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), FALSE);
 
-  return (self->offering->targets_msk != NULL &&
-          g_strv_contains ((const char * const *) self->offering->targets_msk, condition)) ||
-         (self->offering->targets_mh != NULL &&
-          g_strv_contains ((const char * const *) self->offering->targets_mh, condition));
+  offering = self->data->offering;
+  return (offering->targets_msk != NULL && g_strv_contains ((const char * const *) offering->targets_msk, condition)) ||
+         (offering->targets_mh != NULL && g_strv_contains ((const char * const *) offering->targets_mh, condition));
 }
 
 /* Whether every word is found in its name, activity, format, provider,
@@ -234,7 +302,7 @@ sp_offering_item_has_words (SpOfferingItem  *self,
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), FALSE);
 
   for (guint i = 0; casefolded_words != NULL && casefolded_words[i] != NULL; i++)
-    if (*casefolded_words[i] != '\0' && strstr (self->search_text, casefolded_words[i]) == NULL)
+    if (*casefolded_words[i] != '\0' && strstr (self->data->search_text, casefolded_words[i]) == NULL)
       return FALSE;
   return TRUE;
 }
@@ -252,11 +320,11 @@ sp_offering_item_dup_cost_text (SpOfferingItem *self)
 
   g_return_val_if_fail (SP_IS_OFFERING_ITEM (self), NULL);
 
-  fee = sp_offering_fee_text (self->offering);
-  if (self->lowest_cost >= self->offering->fee_pence)
+  fee = sp_offering_fee_text (self->data->offering);
+  if (self->data->lowest_cost >= self->data->offering->fee_pence)
     return g_steal_pointer (&fee);
-  low = sp_money_format (self->lowest_cost);
-  high = sp_money_format (self->offering->fee_pence);
+  low = sp_money_format (self->data->lowest_cost);
+  high = sp_money_format (self->data->offering->fee_pence);
   /* Translators: the full fee ("£6.00 a session"), then the least and the
    * most a patient pays after the sliding scale, e.g. £0.00–£6.00 */
   return g_strdup_printf (_("%s · patient pays %s–%s"), fee, low, high);

@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (SpOfferingItem, sp_offering_item, SP, OFFERING_ITEM, GObje
 
 SpOfferingItem   *sp_offering_item_new               (SpOffering     *offering,
                                                       const char     *provider_name);
+SpOfferingItem   *sp_offering_item_copy              (SpOfferingItem *item);
+void              sp_offering_item_assign            (SpOfferingItem *self,
+                                                      SpOfferingItem *from);
 const SpOffering *sp_offering_item_get_offering      (SpOfferingItem *self);
 const char       *sp_offering_item_get_id            (SpOfferingItem *self);
 const char       *sp_offering_item_get_provider_name (SpOfferingItem *self);

@@ -122,6 +122,8 @@ sp_offering_row_dispose (GObject *object)
 {
   SpOfferingRow *self = SP_OFFERING_ROW (object);
 
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
   g_clear_object (&self->item);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -219,8 +221,14 @@ sp_offering_row_set_item (SpOfferingRow  *self,
   g_return_if_fail (SP_IS_OFFERING_ROW (self));
   g_return_if_fail (item == NULL || SP_IS_OFFERING_ITEM (item));
 
-  if (!g_set_object (&self->item, item))
+  if (self->item == item)
     return;
+  /* The list may give the item another offering: the view follows. */
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, update, self);
+  g_set_object (&self->item, item);
+  if (item != NULL)
+    g_signal_connect_object (item, "changed", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
