@@ -47,6 +47,8 @@
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <glib/gi18n.h>
@@ -462,6 +464,11 @@ on_incoming (GSocketService    *service,
   conn->listener = self;
   conn->base = g_object_ref (connection);
   conn->socket = g_socket_connection_get_socket (connection);
+  /* An answer's head and body go out as they are written, not held back
+   * for the client's delayed acknowledgement (libsoup sets this only on
+   * the connections it accepts itself). */
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   conn->remote = g_steal_pointer (&remote);
   conn->local = g_steal_pointer (&local);
   if (G_IS_INET_SOCKET_ADDRESS (conn->remote))

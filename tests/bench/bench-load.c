@@ -43,6 +43,9 @@
  *             latency counted from the request's slot, so a request that
  *             waits for its desk's previous one counts that wait too.
  *
+ * SIGNPOST_BENCH_LOAD_PUSHERS (5 a practice; 0 for polls only) tells the
+ * cost of a request from that of the records the pushes make to fetch.
+ *
  * Errors in both: any answer but 2xx, any op not applied, any failed
  * connection. The load client is one thread on epoll with non-blocking
  * sockets and HTTP/1.1 written by hand, so it takes as little as it can of
@@ -1704,6 +1707,9 @@ main (int    argc,
   guint seconds = guint_from_env ("SIGNPOST_BENCH_LOAD_SECONDS", DEFAULT_SECONDS);
   guint paced_seconds = guint_from_env ("SIGNPOST_BENCH_LOAD_PACED_SECONDS", DEFAULT_PACED_SECONDS);
   guint paced_rate = guint_from_env ("SIGNPOST_BENCH_LOAD_PACED_RATE", (guint) TARGET_RATE);
+  /* Fewer (0: polls only) to tell the cost of a request from that of the
+   * records the pushes make for every polling desk to fetch. */
+  guint pushers = MIN (guint_from_env ("SIGNPOST_BENCH_LOAD_PUSHERS", PUSHERS_PER_PRACTICE), PUSHERS_PER_PRACTICE);
   gboolean keep_alive = g_strcmp0 (g_getenv ("SIGNPOST_BENCH_LOAD_KEEPALIVE"), "0") != 0;
   const char * const keep_alive_args[] = { "--keep-alive", "1000", NULL };
   g_autofree char *dir = bench_temp_dir ();
@@ -1731,7 +1737,7 @@ main (int    argc,
     g_error ("SIGNPOST_BENCH_LOAD_PACED_RATE is at least 1");
   printf ("== load: %u desks polling and %u pushing; capacity: closed loop for %u s; latency: %u requests/s "
           "for %u s\n",
-          N_PRACTICES * POLLERS_PER_PRACTICE, N_PRACTICES * PUSHERS_PER_PRACTICE, seconds, paced_rate,
+          N_PRACTICES * POLLERS_PER_PRACTICE, N_PRACTICES * pushers, seconds, paced_rate,
           paced_seconds);
   printf ("# connections: %s\n", keep_alive ? "kept alive (signpost-server --keep-alive 1000)"
                                             : "one per request (SIGNPOST_BENCH_LOAD_KEEPALIVE=0)");
@@ -1755,7 +1761,7 @@ main (int    argc,
   load.desks = g_ptr_array_new_with_free_func (desk_free);
   g_queue_init (&load.ready);
   for (guint p = 0; p < N_PRACTICES; p++)
-    for (guint i = 0; i < POLLERS_PER_PRACTICE + PUSHERS_PER_PRACTICE; i++)
+    for (guint i = 0; i < POLLERS_PER_PRACTICE + pushers; i++)
       g_ptr_array_add (load.desks, desk_new (&load, p, i));
 
   /* Not timed: every desk signs in, the pushing desks register their
@@ -1768,7 +1774,7 @@ main (int    argc,
   load_run_phase (&load, PHASE_SETUP, NULL, NULL);
   g_assert_cmpuint (load.setup_errors, ==, 0);
   printf ("# %u patients registered by the pushing desks in %.1f s\n",
-          N_PRACTICES * PUSHERS_PER_PRACTICE * PATIENTS_PER_PUSHER, bench_now () - t0);
+          N_PRACTICES * pushers * PATIENTS_PER_PUSHER, bench_now () - t0);
   max_seq = server_max_seq (sp_server_fixture_get_url (load.server), ((Desk *) load.desks->pdata[0])->token);
   for (guint i = 0; i < load.desks->len; i++)
     ((Desk *) load.desks->pdata[i])->cursor = max_seq;
@@ -1829,6 +1835,10 @@ main (int    argc,
   report_rate ("capacity: requests per second, all", sampling.rates[N_KINDS], ">= 2000/s", rate_pass);
   report_rate ("… poll GET /v1/changes", sampling.rates[KIND_POLL], NULL, TRUE);
   report_rate ("… push PUT /v1/batches", sampling.rates[KIND_PUSH], NULL, TRUE);
+  /* The work behind the requests: every op pushed is a record for each of
+   * the 30 desks polling in its practice to fetch. */
+  printf ("%-44s %.0f records pulled/s, %.0f ops applied/s (the window's average)\n", "… work",
+          capacity->records_pulled / (gdouble) seconds, capacity->ops_applied / (gdouble) seconds);
   /* In a closed loop the mean latency is the desks ÷ the rate (Little's
    * law): these say how the wait is shared, the target is checked paced. */
   for (guint k = 0; k < N_KINDS; k++)
