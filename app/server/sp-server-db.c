@@ -19,10 +19,16 @@
  * commit that passes that mark only wakes a thread of the database's own,
  * which checkpoints on a connection of its own (PASSIVE: it never waits
  * for readers or the writer). That copies most of the log, but cannot
- * finish it while writes go on, and only a finished checkpoint lets the
- * next write start the log again from the beginning; so a commit that
- * finds the log past 10,000 pages (40 MB) checkpoints itself, as SQLite
- * would, with only what the thread has not yet copied left to do.
+ * finish it while writes go on and readers hold older snapshots, and only
+ * a finished checkpoint lets the next write start the log again from the
+ * beginning; so a commit that finds the log past 10,000 pages (40 MB)
+ * checkpoints itself, with only what the thread has not yet copied left
+ * to do, and waits a moment (RESTART, for at most RESTART_WAIT_MS) for
+ * the reads still on the old log to end, so that the next write starts it
+ * again; if they do not end in time, a commit 1,000 pages later tries
+ * again (not every commit: each try syncs the database file). The log
+ * file is cut back to 64 MB when it starts again (journal_size_limit):
+ * its size stays bounded however long the server runs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -43,6 +49,7 @@
 #define BUSY_TIMEOUT_MS 5000
 #define CHECKPOINT_PAGES 1000          /* SQLite's own default: the thread's turn */
 #define CHECKPOINT_INLINE_PAGES 10000  /* the committing connection's */
+#define RESTART_WAIT_MS 20
 
 /* Flushing one database's write-ahead log to disk, shared by every
  * connection to it in the process. */
@@ -62,6 +69,7 @@ typedef struct
   GCond            checkpoint;
   gboolean         checkpoint_wanted;
   gboolean         closing;
+  int              restart_tried_at;  /* log pages at the last inline checkpoint */
 } WalFlush;
 
 struct _SpServerDb
@@ -217,11 +225,27 @@ on_wal_commit (gpointer    data,
                int         n_pages)
 {
   WalFlush *flush = data;
+  gboolean restart;
 
   if (n_pages < CHECKPOINT_PAGES)
     return SQLITE_OK;
-  if (n_pages >= CHECKPOINT_INLINE_PAGES)
-    sqlite3_wal_checkpoint_v2 (handle, db_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+  g_mutex_lock (&flush->lock);
+  /* A log that started again is below the last try: a fresh start. */
+  if (n_pages < flush->restart_tried_at)
+    flush->restart_tried_at = 0;
+  restart = n_pages >= CHECKPOINT_INLINE_PAGES && n_pages >= flush->restart_tried_at + CHECKPOINT_PAGES;
+  if (restart)
+    flush->restart_tried_at = n_pages;
+  g_mutex_unlock (&flush->lock);
+  if (restart)
+    {
+      /* The writer waits (its store's lock held), not for long. */
+      sqlite3_busy_timeout (handle, RESTART_WAIT_MS);
+      sqlite3_wal_checkpoint_v2 (handle, db_name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+      sqlite3_busy_timeout (handle, BUSY_TIMEOUT_MS);
+    }
+
   g_mutex_lock (&flush->lock);
   if (flush->checkpointer == NULL)
     flush->checkpointer = g_thread_new ("sp-checkpoint", checkpoint_thread, flush);
@@ -387,6 +411,7 @@ sp_server_db_open (const char  *path,
 
   if (!sp_server_db_exec (db, "PRAGMA journal_mode = WAL", error) ||
       !sp_server_db_exec (db, "PRAGMA synchronous = NORMAL", error) ||
+      !sp_server_db_exec (db, "PRAGMA journal_size_limit = 67108864", error) ||
       !sp_server_db_exec (db, "PRAGMA foreign_keys = ON", error))
     return NULL;
 
