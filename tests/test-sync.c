@@ -1726,7 +1726,10 @@ test_net_cursor (Net           *net,
   g_assert_false (sync_now (net->a2->client, NULL, &counts, &error));
   g_assert_true (stopper.fired);
   g_assert_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_INTERRUPTED);
-  g_assert_cmpuint (counts.pages, ==, 3);
+  /* The pages the fetcher had already fetched ahead (two at most) when
+   * the server died are written all the same. */
+  g_assert_cmpuint (counts.pages, >=, 3);
+  g_assert_cmpuint (counts.pages, <=, 3 + 2);
   g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), <, 20);
 
   sp_sync_client_set_test_hook (net->a2->client, NULL, NULL);
