@@ -63,4 +63,6 @@ void             bench_machine      (void);
 
 glong            bench_peak_rss_kb  (void);
 
+gint64           bench_queue_every_row (SpStore *store);
+
 G_END_DECLS

@@ -1290,69 +1290,6 @@ keep_result (GObject      *source,
   g_main_context_wakeup (NULL);
 }
 
-/* A create in the outbox for every row of a generated store, as
- * bench-sync.c queues them (a generated store has no outbox). */
-static gint64
-queue_every_row (SpStore *store)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *now = sp_store_now (store);
-  const SpEntityInfo * const *all;
-  guint n_entities;
-  gint64 n = 0;
-
-  all = sp_entity_all (&n_entities);
-  g_assert_true (sp_store_begin (store, &error));
-  g_assert_no_error (error);
-  for (guint e = 0; e < n_entities; e++)
-    {
-      const SpEntityInfo *info = all[e];
-      g_autofree char *sql = g_strconcat (sp_store_select_sql (info), "ORDER BY rowid", NULL);
-      sqlite3_stmt *select = NULL;
-      sqlite3_stmt *insert = NULL;
-      int rc;
-
-      g_assert_cmpint (sqlite3_prepare_v2 (sp_store_get_handle (store), sql, -1, &select, NULL), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_prepare_v2 (sp_store_get_handle (store),
-                                           "INSERT INTO outbox (op_id, entity, row_id, op, base_rev, changed, old, created_at) "
-                                           "VALUES (?1, ?2, ?3, 'create', 0, ?4, '{}', ?5)",
-                                           -1, &insert, NULL), ==, SQLITE_OK);
-      while ((rc = sqlite3_step (select)) == SQLITE_ROW)
-        {
-          gpointer record = sp_store_record_from_stmt (info, select, 0);
-          g_autoptr(JsonObject) row = sp_record_to_json (info, record);
-          g_autoptr(JsonObject) changed = json_object_new ();
-          g_autoptr(JsonNode) node = NULL;
-          g_autofree char *text = NULL;
-          g_autofree char *op_id = g_uuid_string_random ();
-
-          for (guint k = 0; k < info->n_columns; k++)
-            {
-              JsonNode *value = json_object_get_member (row, info->columns[k].name);
-              if (value != NULL)
-                json_object_set_member (changed, info->columns[k].name, json_node_copy (value));
-            }
-          node = json_node_init_object (json_node_alloc (), changed);
-          text = json_to_string (node, FALSE);
-          sqlite3_bind_text (insert, 1, op_id, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (insert, 2, info->name, -1, SQLITE_STATIC);
-          sqlite3_bind_text (insert, 3, ((SpRecord *) record)->id, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (insert, 4, text, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (insert, 5, now, -1, SQLITE_TRANSIENT);
-          g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
-          sqlite3_reset (insert);
-          sp_record_free (info, record);
-          n++;
-        }
-      g_assert_cmpint (rc, ==, SQLITE_DONE);
-      sqlite3_finalize (select);
-      sqlite3_finalize (insert);
-    }
-  g_assert_true (sp_store_commit (store, &error));
-  g_assert_no_error (error);
-  return n;
-}
-
 /* The generated size-S store pushed by a desk of its practice. */
 static void
 push_seed (SpServerFixture *server,
@@ -1383,7 +1320,7 @@ push_seed (SpServerFixture *server,
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  queued = queue_every_row (store);
+  queued = bench_queue_every_row (store);
   t0 = bench_now ();
   sp_sync_client_sync_async (client, NULL, keep_result, &result);
   while (result == NULL)
