@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-gui-util.h"
+#include "sp-money.h"
 #include "sp-patients.h"
 #include "sp-store.h"
 #include "sp-validate.h"
@@ -271,4 +272,33 @@ sp_gui_confirm_reversal (GtkWidget  *from,
   g_object_set_data_full (G_OBJECT (dialog), "sp-payment-id", g_strdup (payment_id), g_free);
   sp_gui_present_dialog (from, GTK_WINDOW (dialog));
   return ADW_MESSAGE_DIALOG (dialog);
+}
+
+/* For the "response" of a sp_gui_confirm_reversal() dialog: writes the
+ * reversal if the user chose to, with the note they gave, and says so in a
+ * toast on @owner, or shows why it could not be. TRUE when the ledger
+ * changed, for the caller to show it again. */
+gboolean
+sp_gui_apply_reversal (AdwMessageDialog *dialog,
+                       const char       *response,
+                       GtkWidget        *owner,
+                       SpStore          *store)
+{
+  GtkEditable *note_row = g_object_get_data (G_OBJECT (dialog), "sp-note-row");
+  const char *payment_id = g_object_get_data (G_OBJECT (dialog), "sp-payment-id");
+  g_autofree char *note = NULL;
+  g_autoptr(SpPayment) reversal = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "reverse") != 0)
+    return FALSE;
+  note = g_strstrip (g_strdup (gtk_editable_get_text (note_row)));
+  reversal = sp_store_reverse_payment (store, payment_id, *note != '\0' ? note : NULL, &error);
+  if (reversal == NULL)
+    {
+      sp_gui_show_error (owner, _("The Payment Was Not Reversed"), error);
+      return FALSE;
+    }
+  sp_gui_add_toast (owner, adw_toast_new (_("Payment reversed")));
+  return TRUE;
 }

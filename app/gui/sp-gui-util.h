@@ -41,5 +41,9 @@ void       sp_gui_add_toast        (GtkWidget            *from,
 AdwMessageDialog *sp_gui_confirm_reversal (GtkWidget     *from,
                                            SpStore       *store,
                                            const char    *payment_id);
+gboolean   sp_gui_apply_reversal   (AdwMessageDialog     *dialog,
+                                    const char           *response,
+                                    GtkWidget            *owner,
+                                    SpStore              *store);
 
 G_END_DECLS

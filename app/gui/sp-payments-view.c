@@ -1053,23 +1053,8 @@ reverse_response_cb (AdwMessageDialog *dialog,
                      const char       *response,
                      SpPaymentsView   *self)
 {
-  GtkEditable *note_row = g_object_get_data (G_OBJECT (dialog), "sp-note-row");
-  const char *payment_id = g_object_get_data (G_OBJECT (dialog), "sp-payment-id");
-  g_autofree char *note = NULL;
-  g_autoptr(SpPayment) reversal = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (g_strcmp0 (response, "reverse") != 0)
-    return;
-  note = g_strstrip (g_strdup (gtk_editable_get_text (note_row)));
-  reversal = sp_store_reverse_payment (self->store, payment_id, *note != '\0' ? note : NULL, &error);
-  if (reversal == NULL)
-    {
-      sp_gui_show_error (GTK_WIDGET (self), _("The Payment Was Not Reversed"), error);
-      return;
-    }
-  ledger_changed (self);
-  sp_gui_add_toast (GTK_WIDGET (self), adw_toast_new (_("Payment reversed")));
+  if (sp_gui_apply_reversal (dialog, response, GTK_WIDGET (self), self->store))
+    ledger_changed (self);
 }
 
 static void
