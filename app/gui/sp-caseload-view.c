@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
 #include "sp-caseload-view.h"
 #include "sp-patient-row.h"
 
@@ -74,7 +75,12 @@ update_state (SpCaseloadView *self)
   if (self->model != NULL && sp_patient_list_is_partial (self->model))
     count = g_strdup (_("Loading the caseload"));
   else
-    count = g_strdup_printf (ngettext ("%u patient", "%u patients", n), n);
+    {
+      g_autofree char *number = sp_gui_format_count (n);
+
+      /* Translators: %s is a count, e.g. "1,665" */
+      count = g_strdup_printf (ngettext ("%s patient", "%s patients", n), number);
+    }
   gtk_label_set_label (self->count_label, count);
 
   if (n > 0)

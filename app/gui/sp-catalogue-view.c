@@ -190,10 +190,17 @@ update_state (SpCatalogueView *self)
 
   if (n_all == 0 && (self->loading || self->needs_load))
     count = g_strdup ("");
-  else if (n_shown == n_all)
-    count = g_strdup_printf (ngettext ("%u offering", "%u offerings", n_all), n_all);
   else
-    count = g_strdup_printf (ngettext ("%u of %u offering", "%u of %u offerings", n_all), n_shown, n_all);
+    {
+      g_autofree char *all = sp_gui_format_count (n_all);
+      g_autofree char *shown = sp_gui_format_count (n_shown);
+
+      /* Translators: %s are counts, e.g. "1,665" */
+      if (n_shown == n_all)
+        count = g_strdup_printf (ngettext ("%s offering", "%s offerings", n_all), all);
+      else
+        count = g_strdup_printf (ngettext ("%s of %s offering", "%s of %s offerings", n_all), shown, all);
+    }
   gtk_label_set_label (self->count_label, count);
   gtk_widget_set_visible (self->clear_button, filtering (self));
 

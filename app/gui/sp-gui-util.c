@@ -274,6 +274,13 @@ sp_gui_confirm_reversal (GtkWidget  *from,
   return ADW_MESSAGE_DIALOG (dialog);
 }
 
+/* A count as the user's locale writes it: "1,665" in English and Welsh. */
+char *
+sp_gui_format_count (guint n)
+{
+  return g_strdup_printf ("%'u", n);
+}
+
 /* For the "response" of a sp_gui_confirm_reversal() dialog: writes the
  * reversal if the user chose to, with the note they gave, and says so in a
  * toast on @owner, or shows why it could not be. TRUE when the ledger

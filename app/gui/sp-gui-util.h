@@ -41,6 +41,7 @@ void       sp_gui_add_toast        (GtkWidget            *from,
 AdwMessageDialog *sp_gui_confirm_reversal (GtkWidget     *from,
                                            SpStore       *store,
                                            const char    *payment_id);
+char      *sp_gui_format_count     (guint                 n);
 gboolean   sp_gui_apply_reversal   (AdwMessageDialog     *dialog,
                                     const char           *response,
                                     GtkWidget            *owner,

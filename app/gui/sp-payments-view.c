@@ -326,7 +326,9 @@ static void
 update_list_state (SpPaymentsView *self)
 {
   guint n = n_shown (self);
-  g_autofree char *count = g_strdup_printf (ngettext ("%u patient", "%u patients", n), n);
+  g_autofree char *number = sp_gui_format_count (n);
+  /* Translators: %s is a count, e.g. "1,665" */
+  g_autofree char *count = g_strdup_printf (ngettext ("%s patient", "%s patients", n), number);
 
   gtk_label_set_label (self->count_label, count);
   if (n > 0)

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
 #include "sp-referral-row.h"
 #include "sp-referrals-view.h"
 #include "sp-vocab.h"
@@ -88,7 +89,12 @@ update_state (SpReferralsView *self)
   gboolean loading = self->model == NULL || sp_referral_list_get_loading (self->model);
   g_autofree char *count = NULL;
 
-  count = g_strdup_printf (ngettext ("%u referral", "%u referrals", n), n);
+  {
+    g_autofree char *number = sp_gui_format_count (n);
+
+    /* Translators: %s is a count, e.g. "1,665" */
+    count = g_strdup_printf (ngettext ("%s referral", "%s referrals", n), number);
+  }
   gtk_label_set_label (self->count_label, count);
 
   if (n > 0)
