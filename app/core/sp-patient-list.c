@@ -31,6 +31,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "sp-live-items.h"
 #include "sp-patient-list.h"
 #include "sp-referrals.h"
 #include "sp-store-private.h"
@@ -89,8 +90,7 @@ struct _SpPatientList
   GArray     *visible;     /* guint indexes into dir->entries */
   GHashTable *pages;       /* page number → GPtrArray of SpPatientItem */
   GQueue      page_order;  /* page numbers, most recently used first */
-  GHashTable *live;        /* position → SpPatientItem, unowned (a weak
-                            * reference): every item given out and alive */
+  SpLiveItems *live;       /* every item given out and alive, by position */
 
   GCancellable *cancellable;
   guint         n_loads;   /* loads under way */
@@ -572,27 +572,8 @@ clear_pages (SpPatientList *self)
   g_queue_clear (&self->page_order);
 }
 
-static GQuark position_quark;
-
 static SpPatientItem *make_item (SpPatientList *self,
                                  const Entry   *entry);
-
-static void
-item_gone_cb (gpointer  data,
-              GObject  *where_the_item_was)
-{
-  SpPatientList *self = data;
-  gpointer position = g_object_get_qdata (where_the_item_was, position_quark);
-
-  g_hash_table_remove (self->live, GUINT_TO_POINTER (GPOINTER_TO_UINT (position) - 1));
-}
-
-static void
-forget_item (SpPatientList *self,
-             SpPatientItem *item)
-{
-  g_object_weak_unref (G_OBJECT (item), item_gone_cb, self);
-}
 
 /* The item at @position, the one already given out if it is alive: a
  * position keeps its item for as long as anyone holds it. */
@@ -600,17 +581,27 @@ static SpPatientItem *
 item_at (SpPatientList *self,
          guint          position)
 {
-  SpPatientItem *item = g_hash_table_lookup (self->live, GUINT_TO_POINTER (position));
+  SpPatientItem *item = sp_live_items_get (self->live, position);
   guint index;
 
   if (item != NULL)
-    return g_object_ref (item);
+    return item;
   index = g_array_index (self->visible, guint, position);
   item = make_item (self, &g_array_index (self->dir->entries, Entry, index));
-  g_object_set_qdata (G_OBJECT (item), position_quark, GUINT_TO_POINTER (position + 1));
-  g_object_weak_ref (G_OBJECT (item), item_gone_cb, self);
-  g_hash_table_insert (self->live, GUINT_TO_POINTER (position), item);
+  sp_live_items_add (self->live, position, item);
   return item;
+}
+
+static void
+assign_item (gpointer item,
+             guint    position,
+             gpointer user_data)
+{
+  SpPatientList *self = user_data;
+  guint index = g_array_index (self->visible, guint, position);
+  g_autoptr(SpPatientItem) now = make_item (self, &g_array_index (self->dir->entries, Entry, index));
+
+  sp_patient_item_assign (item, now);
 }
 
 /* After the visible list changed: each live item below the new end is
@@ -623,24 +614,7 @@ reassign_items (SpPatientList *self)
   GHashTableIter iter;
   gpointer key, value;
 
-  g_hash_table_iter_init (&iter, self->live);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      guint position = GPOINTER_TO_UINT (key);
-
-      if (position < n)
-        {
-          guint index = g_array_index (self->visible, guint, position);
-          g_autoptr(SpPatientItem) now = make_item (self, &g_array_index (self->dir->entries, Entry, index));
-
-          sp_patient_item_assign (value, now);
-        }
-      else
-        {
-          forget_item (self, value);
-          g_hash_table_iter_remove (&iter);
-        }
-    }
+  sp_live_items_reassign (self->live, n, assign_item, self);
 
   g_hash_table_iter_init (&iter, self->pages);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -861,15 +835,7 @@ sp_patient_list_finalize (GObject *object)
 
   clear_pages (self);
   g_clear_pointer (&self->pages, g_hash_table_unref);
-  {
-    GHashTableIter iter;
-    gpointer item;
-
-    g_hash_table_iter_init (&iter, self->live);
-    while (g_hash_table_iter_next (&iter, NULL, &item))
-      forget_item (self, item);
-    g_clear_pointer (&self->live, g_hash_table_unref);
-  }
+  g_clear_pointer (&self->live, sp_live_items_free);
   g_clear_pointer (&self->visible, g_array_unref);
   g_clear_pointer (&self->dir, directory_free);
   g_clear_pointer (&self->search_text, g_free);
@@ -951,7 +917,6 @@ sp_patient_list_class_init (SpPatientListClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  position_quark = g_quark_from_static_string ("sp-patient-list-position");
   object_class->constructed = sp_patient_list_constructed;
   object_class->dispose = sp_patient_list_dispose;
   object_class->finalize = sp_patient_list_finalize;
@@ -989,7 +954,7 @@ sp_patient_list_init (SpPatientList *self)
 {
   self->visible = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-  self->live = g_hash_table_new (NULL, NULL);
+  self->live = sp_live_items_new ();
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->page_order);
 }

@@ -16,6 +16,7 @@
 
 #include "config.h"
 
+#include "sp-live-items.h"
 #include "sp-offering-list.h"
 
 struct _SpOfferingList
@@ -24,7 +25,7 @@ struct _SpOfferingList
 
   GPtrArray           *offerings;  /* SpOfferingItem, never given out */
   GArray              *shown;      /* guint indexes into offerings */
-  GHashTable          *live;       /* position → SpOfferingItem given out and alive (unowned) */
+  SpLiveItems         *live;       /* the SpOfferingItems given out and alive, by position */
 
   SpOfferingListFilter filter;
   gpointer             filter_data;
@@ -34,30 +35,6 @@ static void sp_offering_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (SpOfferingList, sp_offering_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, sp_offering_list_model_init))
-
-static GQuark position_quark;
-
-/* ---- Items given out ------------------------------------------------------ */
-
-static void
-item_gone_cb (gpointer  data,
-              GObject  *where_the_item_was)
-{
-  SpOfferingList *self = data;
-  gpointer position = g_object_get_qdata (where_the_item_was, position_quark);
-
-  /* Another item may hold the position by now. */
-  if (g_hash_table_lookup (self->live, position) == (gpointer) where_the_item_was)
-    g_hash_table_remove (self->live, position);
-}
-
-static void
-forget_item (gpointer key,
-             gpointer value,
-             gpointer user_data)
-{
-  g_object_weak_unref (value, item_gone_cb, user_data);
-}
 
 /* ---- GListModel ----------------------------------------------------------- */
 
@@ -78,20 +55,17 @@ sp_offering_list_get_item (GListModel *model,
                            guint       position)
 {
   SpOfferingList *self = SP_OFFERING_LIST (model);
-  gpointer key = GUINT_TO_POINTER (position);
   SpOfferingItem *item;
 
   if (position >= self->shown->len)
     return NULL;
 
-  item = g_hash_table_lookup (self->live, key);
+  item = sp_live_items_get (self->live, position);
   if (item != NULL)
-    return g_object_ref (item);
+    return item;
 
   item = sp_offering_item_copy (self->offerings->pdata[g_array_index (self->shown, guint, position)]);
-  g_object_set_qdata (G_OBJECT (item), position_quark, key);
-  g_object_weak_ref (G_OBJECT (item), item_gone_cb, self);
-  g_hash_table_insert (self->live, key, item);
+  sp_live_items_add (self->live, position, item);
   return item;
 }
 
@@ -110,8 +84,7 @@ sp_offering_list_finalize (GObject *object)
 {
   SpOfferingList *self = SP_OFFERING_LIST (object);
 
-  g_hash_table_foreach (self->live, forget_item, self);
-  g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->live, sp_live_items_free);
   g_clear_pointer (&self->offerings, g_ptr_array_unref);
   g_clear_pointer (&self->shown, g_array_unref);
 
@@ -124,8 +97,6 @@ sp_offering_list_class_init (SpOfferingListClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = sp_offering_list_finalize;
-
-  position_quark = g_quark_from_static_string ("sp-offering-list-position");
 }
 
 static void
@@ -133,7 +104,7 @@ sp_offering_list_init (SpOfferingList *self)
 {
   self->offerings = g_ptr_array_new_with_free_func (g_object_unref);
   self->shown = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->live = g_hash_table_new (NULL, NULL);
+  self->live = sp_live_items_new ();
 }
 
 /* ---- Public --------------------------------------------------------------- */
@@ -156,14 +127,22 @@ sp_offering_list_new (SpOfferingListFilter filter,
   return self;
 }
 
+static void
+assign_item (gpointer item,
+             guint    position,
+             gpointer user_data)
+{
+  SpOfferingList *self = user_data;
+
+  sp_offering_item_assign (item, self->offerings->pdata[g_array_index (self->shown, guint, position)]);
+}
+
 /* Works out which offerings are shown, gives the live items the offerings
  * now at their positions, and reports the change of the tail. */
 void
 sp_offering_list_refilter (SpOfferingList *self)
 {
   guint old_n, new_n, common;
-  GHashTableIter iter;
-  gpointer key, value;
 
   g_return_if_fail (SP_IS_OFFERING_LIST (self));
 
@@ -176,19 +155,7 @@ sp_offering_list_refilter (SpOfferingList *self)
   common = MIN (old_n, new_n);
 
   /* Items past the new end go with the tail; the others change offering. */
-  g_hash_table_iter_init (&iter, self->live);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      guint position = GPOINTER_TO_UINT (key);
-
-      if (position >= common)
-        {
-          g_object_weak_unref (value, item_gone_cb, self);
-          g_hash_table_iter_remove (&iter);
-        }
-      else
-        sp_offering_item_assign (value, self->offerings->pdata[g_array_index (self->shown, guint, position)]);
-    }
+  sp_live_items_reassign (self->live, new_n, assign_item, self);
 
   if (old_n != new_n)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, new_n - common);
