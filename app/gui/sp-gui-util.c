@@ -15,6 +15,7 @@
 #include "sp-patients.h"
 #include "sp-store.h"
 #include "sp-validate.h"
+#include "sp-vocab.h"
 
 /* "2026-03-02" or "2026-03-02T10:00:00Z" → "2 Mar 2026" in the user's language. */
 char *
@@ -272,6 +273,66 @@ sp_gui_confirm_reversal (GtkWidget  *from,
   g_object_set_data_full (G_OBJECT (dialog), "sp-payment-id", g_strdup (payment_id), g_free);
   sp_gui_present_dialog (from, GTK_WINDOW (dialog));
   return ADW_MESSAGE_DIALOG (dialog);
+}
+
+/* The ids of the payments that some entry of @payments reverses. */
+GHashTable *
+sp_gui_reversed_payments (GPtrArray *payments)
+{
+  GHashTable *reversed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < payments->len; i++)
+    {
+      SpPayment *p = payments->pdata[i];
+
+      if (p->reverses_id != NULL)
+        g_hash_table_add (reversed, p->reverses_id);
+    }
+  return reversed;
+}
+
+/* A ledger entry as a row: the amount and who paid, the date, method and
+ * note; then a Reverse… button (@reverse_action, with the payment's id)
+ * while the payment can be reversed, or a "Reversed" badge once it has
+ * been. @reversed: from sp_gui_reversed_payments(). */
+GtkWidget *
+sp_gui_ledger_row (const SpPayment *p,
+                   GHashTable      *reversed,
+                   const char      *reverse_action)
+{
+  g_autofree char *amount = sp_gui_format_money (p->amount_pence);
+  g_autofree char *date = sp_gui_format_date (p->paid_at);
+  g_autoptr(GString) subtitle = g_string_new (date);
+  g_autofree char *title = NULL;
+  GtkWidget *row;
+
+  if (p->method != NULL)
+    g_string_append_printf (subtitle, " · %s", sp_vocab_label (SP_VOCAB_PAYMENT_METHOD, p->method));
+  if (p->note != NULL)
+    g_string_append_printf (subtitle, "\n%s", p->note);
+  if (p->reverses_id != NULL)
+    /* Translators: a correction in the ledger, e.g. "−£5.00 reversal (Patient)" */
+    title = g_strdup_printf (_("%s reversal (%s)"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
+  else
+    /* Translators: a payment, e.g. "£5.00 from Patient" */
+    title = g_strdup_printf (_("%s from %s"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
+  row = sp_gui_plain_row (title, subtitle->str);
+
+  if (p->reverses_id == NULL && !g_hash_table_contains (reversed, p->record.id))
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("Re_verse…"));
+      g_autofree char *label = g_strdup_printf (_("Reverse the payment of %s on %s"), amount, date);
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), reverse_action);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", p->record.id);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  else if (p->reverses_id == NULL)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), sp_gui_badge (_("Reversed"), "status"));
+  return row;
 }
 
 /* A count as the user's locale writes it: "1,665" in English and Welsh. */

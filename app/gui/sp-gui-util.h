@@ -42,6 +42,10 @@ AdwMessageDialog *sp_gui_confirm_reversal (GtkWidget     *from,
                                            SpStore       *store,
                                            const char    *payment_id);
 char      *sp_gui_format_count     (guint                 n);
+GHashTable *sp_gui_reversed_payments (GPtrArray          *payments);
+GtkWidget *sp_gui_ledger_row       (const SpPayment      *payment,
+                                    GHashTable           *reversed,
+                                    const char           *reverse_action);
 gboolean   sp_gui_apply_reversal   (AdwMessageDialog     *dialog,
                                     const char           *response,
                                     GtkWidget            *owner,

@@ -551,41 +551,13 @@ static void
 add_payment_rows (AdwPreferencesGroup *group,
                   GPtrArray           *payments)
 {
-  g_autoptr(GHashTable) reversed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) reversed = sp_gui_reversed_payments (payments);
 
   for (guint i = 0; i < payments->len; i++)
     {
-      SpPayment *p = payments->pdata[i];
-      if (p->reverses_id != NULL)
-        g_hash_table_add (reversed, p->reverses_id);
-    }
-  for (guint i = 0; i < payments->len; i++)
-    {
-      SpPayment *p = payments->pdata[i];
-      g_autofree char *amount = sp_gui_format_money (p->amount_pence);
-      g_autofree char *date = sp_gui_format_date (p->paid_at);
-      g_autoptr(GString) subtitle = g_string_new (date);
-      g_autofree char *title = NULL;
-      GtkWidget *row;
+      GtkWidget *row = sp_gui_ledger_row (payments->pdata[i], reversed, "payments.reverse");
 
-      if (p->method != NULL)
-        g_string_append_printf (subtitle, " · %s", sp_vocab_label (SP_VOCAB_PAYMENT_METHOD, p->method));
-      if (p->note != NULL)
-        g_string_append_printf (subtitle, " · %s", p->note);
-      if (p->reverses_id != NULL)
-        title = g_strdup_printf (_("%s reversal (%s)"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
-      else
-        title = g_strdup_printf (_("%s from %s"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
-      row = sp_gui_plain_row (title, subtitle->str);
       gtk_widget_add_css_class (row, "ledger-entry");
-      if (p->reverses_id == NULL && !g_hash_table_contains (reversed, p->record.id))
-        {
-          g_autofree char *label = g_strdup_printf (_("Reverse the payment of %s on %s"), amount, date);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                     action_button (_("Re_verse…"), label, "payments.reverse", p->record.id));
-        }
-      else if (p->reverses_id == NULL)
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row), sp_gui_badge (_("Reversed"), "status"));
       adw_preferences_group_add (group, row);
     }
   if (payments->len == 0)

@@ -695,7 +695,7 @@ fill_money (SpReferralPage  *self,
   SpReferral *r = self->referral;
   SpBalance balance;
   g_autoptr(GPtrArray) payments = NULL;
-  g_autoptr(GHashTable) reversed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) reversed = NULL;
   g_autofree char *fee = per_session (r->fee_pence);
   g_autofree char *patient_share = per_session (r->patient_share_pence);
   g_autofree char *funder_share = per_session (r->funder_share_pence);
@@ -757,48 +757,9 @@ fill_money (SpReferralPage  *self,
   payments = sp_store_list_payments (self->store, r->record.id, error);
   if (payments == NULL)
     return FALSE;
+  reversed = sp_gui_reversed_payments (payments);
   for (guint i = 0; i < payments->len; i++)
-    {
-      SpPayment *p = payments->pdata[i];
-      if (p->reverses_id != NULL)
-        g_hash_table_add (reversed, p->reverses_id);
-    }
-  for (guint i = 0; i < payments->len; i++)
-    {
-      SpPayment *p = payments->pdata[i];
-      g_autofree char *amount = sp_gui_format_money (p->amount_pence);
-      g_autofree char *date = sp_gui_format_date (p->paid_at);
-      g_autoptr(GString) subtitle = g_string_new (date);
-      g_autofree char *title = NULL;
-      GtkWidget *row;
-
-      if (p->method != NULL)
-        g_string_append_printf (subtitle, " · %s", sp_vocab_label (SP_VOCAB_PAYMENT_METHOD, p->method));
-      if (p->note != NULL)
-        g_string_append_printf (subtitle, "\n%s", p->note);
-      if (p->reverses_id != NULL)
-        /* Translators: a correction in the ledger, e.g. "−£5.00 reversal (Patient)" */
-        title = g_strdup_printf (_("%s reversal (%s)"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
-      else
-        /* Translators: a payment, e.g. "£5.00 from Patient" */
-        title = g_strdup_printf (_("%s from %s"), amount, sp_vocab_label (SP_VOCAB_PAYER, p->payer));
-      row = sp_gui_plain_row (title, subtitle->str);
-      if (p->reverses_id == NULL && !g_hash_table_contains (reversed, p->record.id))
-        {
-          GtkWidget *button = gtk_button_new_with_mnemonic (_("Re_verse…"));
-          g_autofree char *label = g_strdup_printf (_("Reverse the payment of %s on %s"), amount, date);
-
-          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-          gtk_widget_set_tooltip_text (button, label);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-          gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "referral.reverse-payment");
-          gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", p->record.id);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-        }
-      else if (p->reverses_id == NULL)
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row), sp_gui_badge (_("Reversed"), "status"));
-      add_row (self, self->money_group, row);
-    }
+    add_row (self, self->money_group, sp_gui_ledger_row (payments->pdata[i], reversed, "referral.reverse-payment"));
   return TRUE;
 }
 
