@@ -1317,6 +1317,105 @@ test_duplicate_legacy (T             *t,
 /* The store's identity: made with the database, kept across restarts and
  * in a backup, new for a new database; with the highest seq, in every
  * page of changes. */
+/* Every page @token is sent, as text, @limit changes a page. */
+static char *
+pages_text (T          *t,
+            const char *token,
+            guint       limit)
+{
+  GString *text = g_string_new (NULL);
+  gint64 since = 0;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u", since, limit);
+      g_autofree char *raw = NULL;
+      g_autoptr(JsonNode) page = NULL;
+      guint status = 0;
+
+      page = request_full (t, "GET", path, token, NULL, 0, &status, &raw);
+      g_assert_cmpuint (status, ==, 200);
+      since = json_object_get_int_member (json_node_get_object (page), "last_seq");
+      more = json_object_get_boolean_member (json_node_get_object (page), "more");
+      g_string_append_printf (text, "%s\n", raw);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* A store from before change entries were kept as text (version 2) is
+ * given them when this version first opens it, and sends exactly the
+ * pages it would have sent had it kept them from the start. */
+static void
+test_upgrade_entries (T             *t,
+                      gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *admin = login (t, ADMIN);
+  g_autofree char *kept = g_uuid_string_random ();
+  g_autofree char *gone = g_uuid_string_random ();
+  g_autofree char *provider = g_uuid_string_random ();
+  g_autofree char *offering = g_uuid_string_random ();
+  g_autofree char *fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *other_fields = patient_fields (PRACTICE_A, 2, "Bronwen");
+  g_autofree char *offering_fields = NULL;
+  g_autofree char *v2_path = NULL;
+  g_autofree char *alice_before = NULL;
+  g_autofree char *admin_before = NULL;
+  g_autofree char *alice_after = NULL;
+  g_autofree char *admin_after = NULL;
+  g_autofree char *alice_later = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  sqlite3 *db = NULL;
+  guint status = 0;
+
+  push_one (t, alice, op_new ("create", "patient", kept, 0, fields, NULL), "applied");
+  push_one (t, alice, op_new ("update", "patient", kept, 1, "{\"phone\": \"01632 960123\"}", NULL), "applied");
+  push_one (t, alice, op_new ("create", "patient", gone, 0, other_fields, NULL), "applied");
+  push_one (t, alice, op_new ("delete", "patient", gone, 1, "{\"deleted\": true}", "{\"deleted\": false}"),
+            "applied");
+  offering_fields = g_strdup_printf ("{\"provider_id\": \"%s\", \"name\": \"Tai chi for back pain\", "
+                                     "\"modality\": \"tai_chi\", \"format\": \"group\", \"fee_pence\": 600, "
+                                     "\"sliding_scale\": {\"band_1\": 0, \"band_2\": 200}, "
+                                     "\"targets_msk\": [\"back_pain\", \"knee_pain\"]}", provider);
+  answer = push (t, admin, NULL, &status,
+                 op_new ("create", "provider", provider, 0, "{\"name\": \"Hollinsford Leisure\"}", NULL),
+                 op_new ("create", "offering", offering, 0, offering_fields, NULL),
+                 NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (status_of (answer, 1), ==, "applied");
+
+  alice_before = pages_text (t, alice, 2);
+  admin_before = pages_text (t, admin, 2);
+  g_assert_nonnull (strstr (alice_before, "01632 960123"));
+  g_assert_nonnull (strstr (admin_before, "knee_pain"));
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM changes WHERE entry IS NULL"), ==, 0);
+
+  /* The same store as version 2 kept it. */
+  v2_path = g_build_filename (g_get_tmp_dir (), "signpost-v2-XXXXXX.db", NULL);
+  g_close (g_mkstemp (v2_path), NULL);
+  sp_server_fixture_backup (t->server, v2_path);
+  g_assert_cmpint (sqlite3_open (v2_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE changes DROP COLUMN entry; PRAGMA user_version = 2",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  sp_server_fixture_restore (t->server, v2_path);
+
+  g_assert_cmpint (count_rows (t, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (count_rows (t, "SELECT count(*) FROM changes WHERE entry IS NULL"), ==, 0);
+  alice_after = pages_text (t, alice, 2);
+  admin_after = pages_text (t, admin, 2);
+  g_assert_cmpstr (alice_after, ==, alice_before);
+  g_assert_cmpstr (admin_after, ==, admin_before);
+
+  /* And it goes on: a write after the upgrade is sent with the rest. */
+  push_one (t, alice, op_new ("update", "patient", kept, 2, "{\"phone\": \"01632 960999\"}", NULL), "applied");
+  alice_later = pages_text (t, alice, 2);
+  g_assert_null (strstr (alice_later, "01632 960123"));
+  g_assert_nonnull (strstr (alice_later, "01632 960999"));
+  g_remove (v2_path);
+}
+
 static void
 test_server_id (T             *t,
                 gconstpointer  data)
@@ -1377,7 +1476,7 @@ test_server_id (T             *t,
   again = request (t, "GET", "/v1/health", NULL, NULL, &status);
   g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (json_node_get_object (again), "server_id")));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (again), "server_id"), !=, server_id);
-  g_assert_cmpint (count_rows (t, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (count_rows (t, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (count_rows (t, "SELECT count(*) FROM sqlite_master WHERE name = 'patient_nhs_number'"), ==, 1);
   g_assert_cmpint (count_rows (t, "SELECT count(*) FROM patient"), ==, 1);
   g_remove (v1_path);
@@ -2410,6 +2509,7 @@ main (int    argc,
   ADD ("/server/sync/duplicate-nhs-number", test_duplicate_nhs_number, NULL);
   ADD ("/server/sync/duplicate-legacy", test_duplicate_legacy, NULL);
   ADD ("/server/sync/server-id", test_server_id, NULL);
+  ADD ("/server/sync/upgrade-entries", test_upgrade_entries, NULL);
   ADD ("/server/sync/paging", test_paging, NULL);
   ADD ("/server/sync/restart", test_restart, NULL);
   ADD ("/server/sync/concurrent-writers", test_concurrent_writers, NULL);

@@ -270,13 +270,39 @@ sp_server_backend_get_grants (SpServerBackend  *self,
 
 /* ---- Sync ---------------------------------------------------------------- */
 
+SpServerChange *
+sp_server_change_new (gint64  seq,
+                      char   *text)
+{
+  SpServerChange *change = g_new (SpServerChange, 1);
+
+  change->seq = seq;
+  change->text = text;
+  return change;
+}
+
+void
+sp_server_change_free (SpServerChange *change)
+{
+  if (change == NULL)
+    return;
+  g_free (change->text);
+  g_free (change);
+}
+
 /* One page of changes: {"changes": [...], "last_seq": N, "more": bool,
  * "server_id": "...", "max_seq": M}. The cursor (last_seq) is the seq of
  * the last change on the page, so it never runs ahead of the data the
  * client has been given. server_id and max_seq (the highest seq this
  * store has handed out, to anyone) let a desk see that the store was
- * replaced or restored from a backup behind its cursor. */
-JsonObject *
+ * replaced or restored from a backup behind its cursor.
+ *
+ * Returned as text. The entries are the texts json-glib wrote when their
+ * rows were stored, and the rest of the page is written by json-glib here;
+ * only the array holding the entries is put together around them. Reading
+ * an entry back into a tree only to write it out again was most of the
+ * server's work for a desk's first sync. */
+char *
 sp_server_backend_changes (SpServerBackend     *self,
                            const SpServerUser  *user,
                            gint64               since,
@@ -284,8 +310,11 @@ sp_server_backend_changes (SpServerBackend     *self,
                            GError             **error)
 {
   g_autoptr(GPtrArray) rows = NULL;
-  JsonObject *page;
-  JsonArray *changes;
+  g_autoptr(JsonObject) tail = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *tail_text = NULL;
+  GString *page;
+  gsize size = 0;
   gint64 last_seq = since;
   gint64 max_seq = 0;
   gboolean more;
@@ -301,23 +330,30 @@ sp_server_backend_changes (SpServerBackend     *self,
   more = rows->len > limit;
   if (more)
     g_ptr_array_set_size (rows, limit);
+  if (rows->len > 0)
+    last_seq = ((SpServerChange *) g_ptr_array_index (rows, rows->len - 1))->seq;
 
-  changes = json_array_new ();
+  json_object_set_int_member (tail, "last_seq", last_seq);
+  json_object_set_boolean_member (tail, "more", more);
+  json_object_set_string_member (tail, "server_id", IFACE (self)->get_server_id (self));
+  json_object_set_int_member (tail, "max_seq", max_seq);
+  node = json_node_init_object (json_node_alloc (), tail);
+  tail_text = json_to_string (node, FALSE);
+  g_assert (tail_text[0] == '{');
+
+  for (guint i = 0; i < rows->len; i++)
+    size += strlen (((SpServerChange *) g_ptr_array_index (rows, i))->text) + 1;
+  page = g_string_sized_new (size + strlen (tail_text) + 16);
+  g_string_append (page, "{\"changes\":[");
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *change = g_ptr_array_index (rows, i);
-
-      last_seq = json_object_get_int_member (change, "seq");
-      json_array_add_object_element (changes, json_object_ref (change));
+      if (i > 0)
+        g_string_append_c (page, ',');
+      g_string_append (page, ((SpServerChange *) g_ptr_array_index (rows, i))->text);
     }
-
-  page = json_object_new ();
-  json_object_set_array_member (page, "changes", changes);
-  json_object_set_int_member (page, "last_seq", last_seq);
-  json_object_set_boolean_member (page, "more", more);
-  json_object_set_string_member (page, "server_id", IFACE (self)->get_server_id (self));
-  json_object_set_int_member (page, "max_seq", max_seq);
-  return page;
+  g_string_append (page, "],");
+  g_string_append (page, tail_text + 1);
+  return g_string_free (page, FALSE);
 }
 
 char *

@@ -60,6 +60,18 @@ typedef struct
   guint session_seconds;  /* how long a token lives */
 } SpServerLoginPolicy;
 
+/* One entry of the change log, ready to send: an entry never changes
+ * once written (a row written again gets a new seq and a new entry). */
+typedef struct
+{
+  gint64  seq;
+  char   *text;  /* {"entity", "id", "rev", "seq", "deleted", "data"} */
+} SpServerChange;
+
+SpServerChange *sp_server_change_new  (gint64          seq,
+                                       char           *text);
+void            sp_server_change_free (SpServerChange *change);
+
 #define SP_SERVER_LOGIN_POLICY_DEFAULT { 10, 15 * 60, 250, 12 * 60 * 60 }
 
 typedef struct
@@ -103,7 +115,9 @@ struct _SpServerBackendInterface
                                     GError             **error);
 
   /* Sync. changes_since returns up to @limit change entries
-   * ({entity, id, rev, seq, deleted, data}) after @since, in seq order:
+   * (SpServerChange: the seq and the JSON text of {entity, id, rev, seq,
+   * deleted, data}, as written when the row was stored) after @since, in
+   * seq order:
    * the catalogue and the rows of @user's granted practices only; and in
    * *@max_seq the highest seq handed out so far (to any row), read in the
    * same snapshot. apply_batch applies the ops in order, each decided by
@@ -172,7 +186,7 @@ gboolean         sp_server_backend_logout       (SpServerBackend            *sel
 GStrv            sp_server_backend_get_grants   (SpServerBackend            *self,
                                                  const char                 *username,
                                                  GError                    **error);
-JsonObject      *sp_server_backend_changes      (SpServerBackend            *self,
+char            *sp_server_backend_changes      (SpServerBackend            *self,
                                                  const SpServerUser         *user,
                                                  gint64                      since,
                                                  guint                       limit,

@@ -23,6 +23,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -38,7 +39,8 @@
 /* 2: server_info (the server id) and the patients' unique NHS number. An
  * older signpost-server refuses to open it: its INSERT OR REPLACE would
  * have deleted a patient on a clash. */
-#define SERVER_SCHEMA_VERSION 2
+/* 3: each change entry kept as the text a page sends (changes.entry). */
+#define SERVER_SCHEMA_VERSION 3
 #define BATCH_KEEP_SECONDS (90 * 24 * 60 * 60)
 #define LOGIN_FAILURE_KEEP_SECONDS (24 * 60 * 60)
 
@@ -96,12 +98,19 @@ static const char schema_sql[] =
   "  response TEXT NOT NULL, created_at INTEGER NOT NULL);"
   "CREATE TABLE changes ("
   "  seq INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
-  "  row_id TEXT NOT NULL, practice TEXT, UNIQUE (entity, row_id));"
+  "  row_id TEXT NOT NULL, practice TEXT, entry TEXT, UNIQUE (entity, row_id));"
   "CREATE TABLE server_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /* What version 1 lacks; the patients' index comes with the entity tables. */
 static const char upgrade_2_sql[] =
   "CREATE TABLE IF NOT EXISTS server_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* What version 2 lacks (unless a newer server added it and the file
+ * was then marked older); fill_entries() writes the entries. */
+static const char upgrade_3_sql[] =
+  "ALTER TABLE changes ADD COLUMN entry TEXT;";
+static const char has_entry_sql[] =
+  "SELECT count(*) FROM pragma_table_info ('changes') WHERE name = 'entry'";
 
 /* Unique keys beyond the id, as on a desk (sp-schema-1.sql), and how to
  * find the record that holds a key a write was refused for. */
@@ -315,6 +324,9 @@ ensure_server_id (SpServerSqlite  *self,
   return TRUE;
 }
 
+static gboolean fill_entries (SpServerSqlite  *self,
+                              GError         **error);
+
 static gboolean
 prepare_schema (SpServerSqlite  *self,
                 GError         **error)
@@ -361,7 +373,9 @@ prepare_schema (SpServerSqlite  *self,
     {
       g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", SERVER_SCHEMA_VERSION);
 
-      if (!sp_server_db_exec (self->db, upgrade_2_sql, error) ||
+      if ((version < 2 && !sp_server_db_exec (self->db, upgrade_2_sql, error)) ||
+          (version < 3 && sp_server_db_query_int (self->db, has_entry_sql, NULL) == 0 &&
+           !sp_server_db_exec (self->db, upgrade_3_sql, error)) ||
           !sp_server_db_exec (self->db, set_version, error))
         goto fail;
     }
@@ -375,6 +389,8 @@ prepare_schema (SpServerSqlite  *self,
         goto fail;
     }
   if (!ensure_unique_keys (self, error) || !ensure_server_id (self, error))
+    goto fail;
+  if (version > 0 && version < 3 && !fill_entries (self, error))
     goto fail;
 
   /* Answers to batches kept long enough for any retry; older ones go. */
@@ -796,6 +812,104 @@ change_entry (const SpEntityInfo *info,
   return change;
 }
 
+/* The change entry of @row, stored at @seq, as a page sends it. */
+static char *
+change_entry_text (const SpEntityInfo *info,
+                   JsonObject         *row,
+                   gint64              seq)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, change_entry (info, row, seq));
+  return json_to_string (node, FALSE);
+}
+
+/* The entry of the stored row @id, or NULL (without an error) when there
+ * is no such row. */
+static char *
+read_entry_text (SpServerSqlite      *self,
+                 const SpEntityInfo  *info,
+                 const char          *id,
+                 gint64               seq,
+                 GError             **error)
+{
+  g_autoptr(JsonObject) row = read_row (self, info, id, NULL, error);
+
+  if (row == NULL)
+    return NULL;
+  return change_entry_text (info, row, seq);
+}
+
+/* Keeps the text of the change at @seq with it. Inside the write
+ * transaction that wrote the row. */
+static gboolean
+store_entry (SpServerSqlite  *self,
+             gint64           seq,
+             const char      *text,
+             GError         **error)
+{
+  g_autoptr(SpServerStmt) stmt = sp_server_db_prepare (self->db,
+                                                       "UPDATE changes SET entry = ?2 WHERE seq = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
+  return sp_server_db_step_done (self->db, stmt, error);
+}
+
+/* A store from before entries were kept (version 2) gets one for every
+ * change, once, when this version first opens it. Inside the transaction
+ * that upgrades it. */
+static gboolean
+fill_entries (SpServerSqlite  *self,
+              GError         **error)
+{
+  g_autoptr(SpServerStmt) stmt = NULL;
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  stmt = sp_server_db_prepare (self->db, "SELECT seq, entity, row_id FROM changes WHERE entry IS NULL", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sp_server_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (seqs, seq);
+      g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+    }
+  if (rc < 0)
+    return FALSE;
+  sp_server_stmt_release (g_steal_pointer (&stmt));
+
+  if (seqs->len > 0)
+    g_message ("Writing the change entries of %u rows, once, for this version of the server", seqs->len);
+  for (guint i = 0; i < seqs->len; i++)
+    {
+      const SpEntityInfo *info = sp_entity_lookup (g_ptr_array_index (keys, 2 * i));
+      gint64 seq = g_array_index (seqs, gint64, i);
+      g_autofree char *text = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (info == NULL)
+        continue;  /* an entity this build does not know: never sent */
+      text = read_entry_text (self, info, g_ptr_array_index (keys, 2 * i + 1), seq, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (text != NULL && !store_entry (self, seq, text, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The page is read from the change log alone: each entry was written as
+ * text with its row, so there is no row to look up and no JSON to make. */
 static GPtrArray *
 sqlite_changes_since (SpServerBackend     *backend,
                       const SpServerUser  *user,
@@ -807,9 +921,7 @@ sqlite_changes_since (SpServerBackend     *backend,
   SpServerSqlite *self = SP_SERVER_SQLITE (backend);
   g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
   g_autoptr(SpServerStmt) stmt = NULL;
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_server_change_free);
   int rc;
 
   /* One read transaction: the page and max_seq are one snapshot. */
@@ -825,7 +937,7 @@ sqlite_changes_since (SpServerBackend     *backend,
   /* The catalogue and the rows of practices granted now — grants are
    * read here, not trusted from the session. */
   stmt = sp_server_db_prepare (self->db,
-                               "SELECT seq, entity, row_id FROM changes "
+                               "SELECT seq, entity, row_id, entry FROM changes "
                                "WHERE seq > ?1 AND (practice IS NULL OR practice IN "
                                "  (SELECT practice FROM grants WHERE username = ?2)) "
                                "ORDER BY seq LIMIT ?3", error);
@@ -837,36 +949,22 @@ sqlite_changes_since (SpServerBackend     *backend,
   while ((rc = sp_server_db_step (self->db, stmt, error)) == SQLITE_ROW)
     {
       gint64 seq = sqlite3_column_int64 (stmt, 0);
+      const char *text = (const char *) sqlite3_column_text (stmt, 3);
 
-      g_array_append_val (seqs, seq);
-      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+      if (sp_entity_lookup ((const char *) sqlite3_column_text (stmt, 1)) == NULL)
+        continue;  /* an entity this build no longer knows */
+      if (text == NULL)
+        {
+          g_set_error (error, SP_SERVER_ERROR, SP_SERVER_ERROR_FAILED,
+                       _("The change log has no entry for change %" PRId64 "; the database is damaged."),
+                       seq);
+          goto fail;
+        }
+      g_ptr_array_add (changes, sp_server_change_new (seq, g_strdup (text)));
     }
   if (rc < 0)
     goto fail;
   sp_server_stmt_release (g_steal_pointer (&stmt));
-
-  for (guint i = 0; i < seqs->len; i++)
-    {
-      const SpEntityInfo *info = sp_entity_lookup (g_ptr_array_index (found, 2 * i));
-      g_autoptr(JsonObject) row = NULL;
-      g_autoptr(GError) local_error = NULL;
-      gint64 row_seq = 0;
-
-      if (info == NULL)
-        continue;  /* an entity this build no longer knows */
-      row = read_row (self, info, g_ptr_array_index (found, 2 * i + 1), &row_seq, &local_error);
-      if (row == NULL)
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              goto fail;
-            }
-          continue;
-        }
-      g_ptr_array_add (changes, change_entry (info, row, g_array_index (seqs, gint64, i)));
-    }
 
   if (!sp_server_db_commit (self->db, error))
     return NULL;
@@ -954,6 +1052,7 @@ apply_op (SpServerSqlite      *self,
   g_autoptr(JsonObject) stored = NULL;
   g_autoptr(GError) local_error = NULL;
   g_auto(SpServerDecision) decision = { 0 };
+  g_autofree char *entry = NULL;
   gint64 stored_seq = 0;
   gint64 rev;
   gint64 seq;
@@ -996,7 +1095,20 @@ apply_op (SpServerSqlite      *self,
           json_array_add_object_element (results, sp_server_result_duplicate (op, holder));
           break;
         }
-      if (seq < 0 || !sp_server_db_exec (self->db, "RELEASE op", error))
+      if (seq < 0)
+        return FALSE;
+      /* Made from the row as stored, the one way every entry is made. */
+      entry = read_entry_text (self, op->info, op->id, seq, &local_error);
+      if (entry == NULL)
+        {
+          if (local_error == NULL)
+            g_set_error_literal (&local_error, SP_SERVER_ERROR, SP_SERVER_ERROR_FAILED,
+                                 _("A record just stored could not be read back; the database is damaged."));
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (!store_entry (self, seq, entry, error) ||
+          !sp_server_db_exec (self->db, "RELEASE op", error))
         return FALSE;
       json_array_add_object_element (results, sp_server_result_applied (op, rev, seq));
       break;

@@ -335,15 +335,12 @@ static void
 run_changes (Job *job)
 {
   g_autoptr(SpServerUser) user = NULL;
-  g_autoptr(JsonObject) page = NULL;
 
   if (!authenticate (job, &user))
     return;
-  page = sp_server_backend_changes (job->backend, user, job->since, job->limit, &job->error);
-  if (page == NULL)
-    return;
-  job->status = SOUP_STATUS_OK;
-  job->response = object_to_text (page);
+  job->response = sp_server_backend_changes (job->backend, user, job->since, job->limit, &job->error);
+  if (job->response != NULL)
+    job->status = SOUP_STATUS_OK;
 }
 
 static void
