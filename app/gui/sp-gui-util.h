@@ -42,6 +42,8 @@ AdwMessageDialog *sp_gui_confirm_reversal (GtkWidget     *from,
                                            SpStore       *store,
                                            const char    *payment_id);
 char      *sp_gui_format_count     (guint                 n);
+void       sp_gui_set_row_tooltip  (GtkWidget            *widget,
+                                    const char           *text);
 GHashTable *sp_gui_reversed_payments (GPtrArray          *payments);
 GtkWidget *sp_gui_ledger_row       (const SpPayment      *payment,
                                     GHashTable           *reversed,

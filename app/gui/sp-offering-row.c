@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
 #include "sp-offering-row.h"
 #include "sp-vocab.h"
 
@@ -198,6 +199,8 @@ static void
 sp_offering_row_init (SpOfferingRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sp_gui_set_row_tooltip (self->review_badge,
+                          _("Imported and not yet classified by a catalogue admin: it is not matched to patients"));
   update (self);
 }
 

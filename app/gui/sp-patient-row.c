@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-gui-util.h"
 #include "sp-patient-row.h"
 #include "sp-vocab.h"
 
@@ -183,6 +184,11 @@ static void
 sp_patient_row_init (SpPatientRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sp_gui_set_row_tooltip (self->msk_badge, _("Has a musculoskeletal condition"));
+  sp_gui_set_row_tooltip (self->mh_badge, _("Has a mental-health condition"));
+  sp_gui_set_row_tooltip (self->due_badge,
+                          _("A referral is under way or finished and its follow-up measures are not recorded yet"));
+  sp_gui_set_row_tooltip (GTK_WIDGET (self->status_badge), _("Status of the latest referral"));
   update (self);
 }
 

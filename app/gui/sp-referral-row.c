@@ -166,6 +166,7 @@ static void
 sp_referral_row_init (SpReferralRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sp_gui_set_row_tooltip (GTK_WIDGET (self->status_badge), _("Where the referral stands"));
   update (self);
 }
 
