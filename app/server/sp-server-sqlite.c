@@ -860,51 +860,65 @@ store_entry (SpServerSqlite  *self,
 
 /* A store from before entries were kept (version 2) gets one for every
  * change, once, when this version first opens it. Inside the transaction
- * that upgrades it. */
+ * that upgrades it; a thousand changes at a time, so a regional store's
+ * millions are never all in memory. */
 static gboolean
 fill_entries (SpServerSqlite  *self,
               GError         **error)
 {
-  g_autoptr(SpServerStmt) stmt = NULL;
-  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  int rc;
+  gint64 after = 0;
+  guint filled = 0;
 
-  stmt = sp_server_db_prepare (self->db, "SELECT seq, entity, row_id FROM changes WHERE entry IS NULL", error);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sp_server_db_step (self->db, stmt, error)) == SQLITE_ROW)
+  for (;;)
     {
-      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      g_autoptr(SpServerStmt) stmt = NULL;
+      g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+      int rc;
 
-      g_array_append_val (seqs, seq);
-      g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-      g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
-    }
-  if (rc < 0)
-    return FALSE;
-  sp_server_stmt_release (g_steal_pointer (&stmt));
-
-  if (seqs->len > 0)
-    g_message ("Writing the change entries of %u rows, once, for this version of the server", seqs->len);
-  for (guint i = 0; i < seqs->len; i++)
-    {
-      const SpEntityInfo *info = sp_entity_lookup (g_ptr_array_index (keys, 2 * i));
-      gint64 seq = g_array_index (seqs, gint64, i);
-      g_autofree char *text = NULL;
-      g_autoptr(GError) local_error = NULL;
-
-      if (info == NULL)
-        continue;  /* an entity this build does not know: never sent */
-      text = read_entry_text (self, info, g_ptr_array_index (keys, 2 * i + 1), seq, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (text != NULL && !store_entry (self, seq, text, error))
+      stmt = sp_server_db_prepare (self->db,
+                                   "SELECT seq, entity, row_id FROM changes "
+                                   "WHERE seq > ?1 AND entry IS NULL ORDER BY seq LIMIT 1000", error);
+      if (stmt == NULL)
         return FALSE;
+      sqlite3_bind_int64 (stmt, 1, after);
+      while ((rc = sp_server_db_step (self->db, stmt, error)) == SQLITE_ROW)
+        {
+          gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+          g_array_append_val (seqs, seq);
+          g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+          g_ptr_array_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+        }
+      if (rc < 0)
+        return FALSE;
+      sp_server_stmt_release (g_steal_pointer (&stmt));
+      if (seqs->len == 0)
+        break;
+
+      for (guint i = 0; i < seqs->len; i++)
+        {
+          const SpEntityInfo *info = sp_entity_lookup (g_ptr_array_index (keys, 2 * i));
+          gint64 seq = g_array_index (seqs, gint64, i);
+          g_autofree char *text = NULL;
+          g_autoptr(GError) local_error = NULL;
+
+          after = seq;
+          if (info == NULL)
+            continue;  /* an entity this build does not know: never sent */
+          text = read_entry_text (self, info, g_ptr_array_index (keys, 2 * i + 1), seq, &local_error);
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          if (text != NULL && !store_entry (self, seq, text, error))
+            return FALSE;
+          filled++;
+        }
     }
+  if (filled > 0)
+    g_message ("Wrote the change entries of %u rows, once, for this version of the server", filled);
   return TRUE;
 }
 
