@@ -361,6 +361,28 @@ move_server_db (const char *from,
     }
 }
 
+/* Databases loaded for this size by another version of the benchmark or
+ * of the generator: over a gigabyte each at L, never used again. */
+static void
+remove_stale_server_dbs (const char      *folder,
+                         const char      *current,
+                         const BenchSize *size)
+{
+  g_autofree char *infix = g_strdup_printf ("-%u-%u-seed", size->n_patients, size->n_offerings);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "sync-server-v") && strstr (name, infix) != NULL &&
+        !g_str_has_prefix (name, current))
+      {
+        g_autofree char *path = g_build_filename (folder, name, NULL);
+
+        printf ("# removing %s, loaded for another version\n", path);
+        g_remove (path);
+      }
+}
+
 /* The server database every run serves a copy of: the generated practice,
  * BENCH_USER and BENCH_WORKER added through the server's admin commands,
  * and every row of @source pushed by BENCH_USER, in-process
@@ -399,6 +421,7 @@ loaded_server_db (SpServerFixture *server,
     printf ("# %s has schema %" G_GINT64_FORMAT ", the server makes %" G_GINT64_FORMAT ": made again\n",
             path, cached, schema);
   move_server_db (NULL, path);
+  remove_stale_server_dbs (folder, name, size);
 
   printf ("# loading the server database in-process, kept for the next run: %s …\n", path);
   fflush (stdout);
@@ -509,6 +532,8 @@ main (int    argc,
     {
       gdouble seconds = fetch_server_pages (session, sp_server_fixture_get_url (server), puller->token, page_bytes);
       g_array_append_val (raw, seconds);
+      printf ("# pages fetched, not applied, run %u: %.2f s\n", run + 1, seconds);
+      fflush (stdout);
     }
 
   nginx = find_nginx ();
