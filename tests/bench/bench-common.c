@@ -239,9 +239,56 @@ bench_peak_rss_kb (void)
   return line ? strtol (line + strlen ("VmHWM:"), NULL, 10) : -1;
 }
 
+/* What the outbox holds as "changed" for a new record, as sp-store.c
+ * writes it: every column of the entity's own, "practice" left to the row
+ * (the desk adds it when it sends the create). */
+JsonObject *
+bench_record_changes (const SpEntityInfo *info,
+                      gconstpointer       record)
+{
+  g_autoptr(JsonObject) row = sp_record_to_json (info, record);
+  JsonObject *changed = json_object_new ();
+
+  for (guint k = 0; k < info->n_columns; k++)
+    {
+      JsonNode *value = json_object_get_member (row, info->columns[k].name);
+
+      if (value != NULL)
+        json_object_set_member (changed, info->columns[k].name, json_node_copy (value));
+    }
+  return changed;
+}
+
+/* Every row of the entity tables of the store at @path. Only read, but
+ * opened read-write: a read-only connection to a file in WAL mode leaves
+ * its -wal and -shm files behind. */
+gint64
+bench_count_rows (const char *path)
+{
+  const SpEntityInfo * const *all;
+  guint n_entities;
+  sqlite3 *db = NULL;
+  gint64 n = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  all = sp_entity_all (&n_entities);
+  for (guint e = 0; e < n_entities; e++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", all[e]->table);
+      sqlite3_stmt *count = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &count, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (count), ==, SQLITE_ROW);
+      n += sqlite3_column_int64 (count, 0);
+      sqlite3_finalize (count);
+    }
+  sqlite3_close (db);
+  return n;
+}
+
 /* A create in the outbox for every row, as sp-store.c writes one for a new
- * record: every column, "practice" left to the row. A generated store has
- * no outbox (README.md); the sync and load benchmarks push it to a server. */
+ * record (bench_record_changes()). A generated store has no outbox
+ * (README.md); the load benchmark pushes it to a server. */
 gint64
 bench_queue_every_row (SpStore *store)
 {
@@ -270,18 +317,11 @@ bench_queue_every_row (SpStore *store)
       while ((rc = sqlite3_step (select)) == SQLITE_ROW)
         {
           gpointer record = sp_store_record_from_stmt (info, select, 0);
-          g_autoptr(JsonObject) row = sp_record_to_json (info, record);
-          g_autoptr(JsonObject) changed = json_object_new ();
+          g_autoptr(JsonObject) changed = bench_record_changes (info, record);
           g_autoptr(JsonNode) node = NULL;
           g_autofree char *text = NULL;
           g_autofree char *op_id = g_uuid_string_random ();
 
-          for (guint k = 0; k < info->n_columns; k++)
-            {
-              JsonNode *value = json_object_get_member (row, info->columns[k].name);
-              if (value != NULL)
-                json_object_set_member (changed, info->columns[k].name, json_node_copy (value));
-            }
           node = json_node_init_object (json_node_alloc (), changed);
           text = json_to_string (node, FALSE);
           sqlite3_bind_text (insert, 1, op_id, -1, SQLITE_TRANSIENT);

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "sp-entity.h"
 #include "sp-generate.h"
 #include "sp-store.h"
 
@@ -63,6 +64,9 @@ void             bench_machine      (void);
 
 glong            bench_peak_rss_kb  (void);
 
-gint64           bench_queue_every_row (SpStore *store);
+JsonObject      *bench_record_changes  (const SpEntityInfo *info,
+                                        gconstpointer       record);
+gint64           bench_count_rows      (const char         *path);
+gint64           bench_queue_every_row (SpStore            *store);
 
 G_END_DECLS
