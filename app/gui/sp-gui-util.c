@@ -372,6 +372,33 @@ sp_gui_set_row_tooltip (GtkWidget  *widget,
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (row_tooltip_cb), (gpointer) text);
 }
 
+static gboolean
+label_tooltip_cb (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard_mode,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (widget));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+/* An ellipsized label in a list row shows its whole text on hover, looked
+ * at only then, whatever the row is bound to (as sp_gui_set_row_tooltip). */
+void
+sp_gui_set_label_tooltip (GtkLabel *label)
+{
+  g_return_if_fail (GTK_IS_LABEL (label));
+
+  gtk_widget_set_has_tooltip (GTK_WIDGET (label), TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (label_tooltip_cb), NULL);
+}
+
 /* For the "response" of a sp_gui_confirm_reversal() dialog: writes the
  * reversal if the user chose to, with the note they gave, and says so in a
  * toast on @owner, or shows why it could not be. TRUE when the ledger

@@ -44,6 +44,7 @@ AdwMessageDialog *sp_gui_confirm_reversal (GtkWidget     *from,
 char      *sp_gui_format_count     (guint                 n);
 void       sp_gui_set_row_tooltip  (GtkWidget            *widget,
                                     const char           *text);
+void       sp_gui_set_label_tooltip (GtkLabel            *label);
 GHashTable *sp_gui_reversed_payments (GPtrArray          *payments);
 GtkWidget *sp_gui_ledger_row       (const SpPayment      *payment,
                                     GHashTable           *reversed,

@@ -67,7 +67,6 @@ update (SpOfferingRow *self)
   if (self->item == NULL)
     {
       gtk_label_set_label (self->name_label, "");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), NULL);
       for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
         set_label (lines[i], NULL);
       gtk_widget_set_visible (self->review_badge, FALSE);
@@ -96,9 +95,6 @@ update (SpOfferingRow *self)
     helps = g_strdup_printf (_("Helps with: %s"), targets);
 
   gtk_label_set_label (self->name_label, offering->name);
-  /* Rows ellipsize rather than wrap (see docs/architecture.md): the
-   * whole name is in the detail, and here on hover. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), offering->name);
   set_label (self->kind_label, kind->str);
   set_label (self->when_label, when->str);
   set_label (self->cost_label, cost);
@@ -199,6 +195,9 @@ static void
 sp_offering_row_init (SpOfferingRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Rows ellipsize rather than wrap (see docs/architecture.md): the whole
+   * name is in the detail, and here on hover. */
+  sp_gui_set_label_tooltip (self->name_label);
   sp_gui_set_row_tooltip (self->review_badge,
                           _("Imported and not yet classified by a catalogue admin: it is not matched to patients"));
   update (self);
