@@ -435,6 +435,30 @@ body_caseload_search (Fixture *f)
 
   type_search (f, "");
   WAIT_UNTIL (n_patients (f) == 30);
+
+  /* The rows the narrowed list let go of are given back: each shows its
+   * own patient again, none another's. */
+  {
+    GtkListView *list_view = sp_caseload_view_get_list_view (sp_window_get_caseload (f->window));
+
+    for (guint i = 0; i < 30; i++)
+      {
+        g_autoptr(SpPatientItem) item = item_at (f, i);
+        WAIT_UNTIL (find_label_containing (GTK_WIDGET (list_view), sp_patient_item_get_name (item)) != NULL);
+      }
+    for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list_view)); row != NULL;
+         row = gtk_widget_get_next_sibling (row))
+      {
+        GtkWidget *child = gtk_widget_get_first_child (row);
+        SpPatientItem *shown;
+
+        if (child == NULL || !SP_IS_PATIENT_ROW (child))
+          continue;
+        shown = sp_patient_row_get_item (SP_PATIENT_ROW (child));
+        if (shown != NULL)
+          g_assert_nonnull (find_label_containing (child, sp_patient_item_get_name (shown)));
+      }
+  }
 }
 
 static void

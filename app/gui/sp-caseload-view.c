@@ -35,6 +35,8 @@ struct _SpCaseloadView
   GtkSpinner       *spinner;
 
   SpPatientList    *model;
+  GPtrArray        *rows;        /* every SpPatientRow made, owned */
+  GPtrArray        *spare_rows;  /* those GTK has let go of: not owned */
 };
 
 G_DEFINE_FINAL_TYPE (SpCaseloadView, sp_caseload_view, ADW_TYPE_BIN)
@@ -188,11 +190,35 @@ search_mode_changed_cb (SpCaseloadView *self)
 }
 
 static void
+row_parent_cb (GtkWidget      *row,
+               GParamSpec     *pspec,
+               SpCaseloadView *self)
+{
+  if (gtk_widget_get_parent (row) == NULL)
+    g_ptr_array_add (self->spare_rows, row);
+}
+
+/* GTK 4.8's list view makes a new row for every item that comes into its
+ * range and destroys it when the item goes: a search that narrows to a
+ * handful of patients destroys some 180 rows, and the next letter, which
+ * widens it to thousands, makes 180 again. The view keeps every row it
+ * made and gives back those GTK has let go of. */
+static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
-              gpointer                  user_data)
+              SpCaseloadView           *self)
 {
-  gtk_list_item_set_child (list_item, sp_patient_row_new ());
+  GtkWidget *row;
+
+  if (self->spare_rows->len > 0)
+    row = g_ptr_array_steal_index_fast (self->spare_rows, self->spare_rows->len - 1);
+  else
+    {
+      row = g_object_ref_sink (sp_patient_row_new ());
+      g_ptr_array_add (self->rows, row);
+      g_signal_connect (row, "notify::parent", G_CALLBACK (row_parent_cb), self);
+    }
+  gtk_list_item_set_child (list_item, row);
 }
 
 static void
@@ -230,10 +256,14 @@ sp_caseload_view_dispose (GObject *object)
 
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    g_signal_handlers_disconnect_by_func (self->rows->pdata[i], row_parent_cb, self);
   /* AdwBin keeps its own pointer to the child: let go of it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CASELOAD_VIEW);
   g_clear_object (&self->model);
+  g_clear_pointer (&self->spare_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sp_caseload_view_parent_class)->dispose (object);
 }
@@ -327,8 +357,10 @@ sp_caseload_view_init (SpCaseloadView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->spare_rows = g_ptr_array_new ();
   factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
