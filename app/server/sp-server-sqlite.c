@@ -796,36 +796,9 @@ sqlite_get_grants (SpServerBackend  *backend,
 
 /* ---- Sync ---------------------------------------------------------------- */
 
-static JsonObject *
-change_entry (const SpEntityInfo *info,
-              JsonObject         *row,
-              gint64              seq)
-{
-  JsonObject *change = json_object_new ();
-
-  json_object_set_string_member (change, "entity", info->name);
-  json_object_set_string_member (change, "id", json_object_get_string_member (row, "id"));
-  json_object_set_int_member (change, "rev", json_object_get_int_member (row, "rev"));
-  json_object_set_int_member (change, "seq", seq);
-  json_object_set_boolean_member (change, "deleted", json_object_get_boolean_member (row, "deleted"));
-  json_object_set_object_member (change, "data", json_object_ref (row));
-  return change;
-}
-
-/* The change entry of @row, stored at @seq, as a page sends it. */
-static char *
-change_entry_text (const SpEntityInfo *info,
-                   JsonObject         *row,
-                   gint64              seq)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, change_entry (info, row, seq));
-  return json_to_string (node, FALSE);
-}
-
-/* The entry of the stored row @id, or NULL (without an error) when there
- * is no such row. */
+/* The change entry ({entity, id, rev, seq, deleted, data}) of the stored
+ * row @id, at @seq, as a page sends it; NULL (without an error) when there
+ * is no such row. The one way every entry is made. */
 static char *
 read_entry_text (SpServerSqlite      *self,
                  const SpEntityInfo  *info,
@@ -834,10 +807,21 @@ read_entry_text (SpServerSqlite      *self,
                  GError             **error)
 {
   g_autoptr(JsonObject) row = read_row (self, info, id, NULL, error);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *change;
 
   if (row == NULL)
     return NULL;
-  return change_entry_text (info, row, seq);
+  change = json_object_new ();
+  json_object_set_string_member (change, "entity", info->name);
+  json_object_set_string_member (change, "id", json_object_get_string_member (row, "id"));
+  json_object_set_int_member (change, "rev", json_object_get_int_member (row, "rev"));
+  json_object_set_int_member (change, "seq", seq);
+  json_object_set_boolean_member (change, "deleted", json_object_get_boolean_member (row, "deleted"));
+  json_object_set_object_member (change, "data", json_object_ref (row));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, change);
+  return json_to_string (node, FALSE);
 }
 
 /* Keeps the text of the change at @seq with it. Inside the write
@@ -1111,7 +1095,7 @@ apply_op (SpServerSqlite      *self,
         }
       if (seq < 0)
         return FALSE;
-      /* Made from the row as stored, the one way every entry is made. */
+      /* Made from the row as stored. */
       entry = read_entry_text (self, op->info, op->id, seq, &local_error);
       if (entry == NULL)
         {
