@@ -1055,15 +1055,15 @@ sign_in (Desk        *desk,
   return sp_sync_client_sign_in_finish (desk->client, result, token, error);
 }
 
-/* A fresh desk (its own database file) signed in as @username. */
+/* A fresh desk (its own database file, @file) signed in as @username. */
 static Desk *
-desk_new (Net        *net,
-          const char *username)
+desk_open (Net        *net,
+           const char *username,
+           const char *file)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SpSyncAccount) account = NULL;
   Desk *desk = g_new0 (Desk, 1);
-  g_autofree char *file = g_strdup_printf ("%s.db", username);
 
   desk->name = g_strdup (username);
   desk->path = g_build_filename (net->dir, file, NULL);
@@ -1075,6 +1075,15 @@ desk_new (Net        *net,
   g_assert_no_error (error);
   g_assert_nonnull (account);
   return desk;
+}
+
+static Desk *
+desk_new (Net        *net,
+          const char *username)
+{
+  g_autofree char *file = g_strdup_printf ("%s.db", username);
+
+  return desk_open (net, username, file);
 }
 
 static void
@@ -1721,6 +1730,8 @@ test_net_cursor (Net           *net,
     g_ptr_array_add (patients, add_patient (net->a1, i, "Many"));
   desk_sync (net->a1, NULL);
 
+  /* The pages are what is tested: no snapshot. */
+  sp_sync_client_set_use_snapshots (net->a2->client, FALSE);
   sp_sync_client_set_page_size (net->a2->client, 5);
   sp_sync_client_set_test_hook (net->a2->client, stop_at, &stopper);
   g_assert_false (sync_now (net->a2->client, NULL, &counts, &error));
@@ -2349,7 +2360,15 @@ flaky_handler (SoupServer        *server,
   Flaky *flaky = user_data;
   const char *error_body = "{\"error\": {\"code\": \"server_error\", \"message\": \"Try again later.\"}}";
   const char *page = "{\"changes\": [], \"last_seq\": 0, \"more\": false}";
+  const char *no_snapshot = "{\"error\": {\"code\": \"not_found\", \"message\": \"There is nothing at this address.\"}}";
 
+  /* As a server from before snapshots: a new desk then pulls the pages. */
+  if (g_str_equal (path, "/v1/snapshot"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, no_snapshot, strlen (no_snapshot));
+      return;
+    }
   flaky->hits++;
   if (flaky->hits <= flaky->fail_first)
     {
@@ -2428,6 +2447,271 @@ test_retry (Fixture       *f,
     }
 }
 
+#ifdef SIGNPOST_SERVER
+
+/* ---- Snapshots: a new desk's first sync as one file -------------------------------- */
+
+/* Every synced row of @desk, every column, in id order: two desks that
+ * hold the same records print the same text. */
+static char *
+dump_rows (Desk *desk)
+{
+  GString *out = g_string_new (NULL);
+  const SpEntityInfo * const *entities;
+  guint n_entities = 0;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (desk->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  entities = sp_entity_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\" ORDER BY id", entities[i]->table);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      g_string_append_printf (out, "[%s]\n", entities[i]->table);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
+            g_string_append_printf (out, "%s%s", c > 0 ? "|" : "",
+                                    sqlite3_column_type (stmt, c) == SQLITE_NULL ? "∅" : (const char *) sqlite3_column_text (stmt, c));
+          g_string_append_c (out, '\n');
+        }
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+synced_rows (Desk *desk)
+{
+  const SpEntityInfo * const *entities;
+  guint n_entities = 0;
+  guint n = 0;
+
+  entities = sp_entity_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    n += (guint) sp_test_count_rows (desk->store, entities[i]->table);
+  return n;
+}
+
+static guint
+snapshot_files (Net        *net,
+                const char *prefix)
+{
+  g_autoptr(GDir) dir = g_dir_open (net->dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    n += g_str_has_prefix (name, prefix) && strstr (name, ".snapshot-") != NULL;
+  return n;
+}
+
+static void
+add_patients (Desk  *desk,
+              guint  first,
+              guint  n)
+{
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autoptr(SpPatient) p = add_patient (desk, i, "Snapshot");
+      g_autoptr(SpCondition) c = sp_test_add_condition (desk->store, p->record.id, "msk", "knee_pain");
+    }
+}
+
+/* A new desk starts from the server's snapshot of its practice and ends
+ * with exactly the records a desk pulling every change has, of its own
+ * practice only; later syncs pull only what changed. */
+static void
+test_net_snapshot (Net           *net,
+                   gconstpointer  data)
+{
+  g_autofree char *by_snapshot = NULL;
+  g_autofree char *by_pages = NULL;
+  Desk *pages;
+  Desk *late;
+  g_autofree char *first = NULL;
+  g_autofree char *journal = NULL;
+  g_autofree char *check = NULL;
+  SpSyncCounts counts;
+  guint before;
+
+  add_patients (net->a1, 0, 12);
+  add_patients (net->b1, 100, 3);
+  desk_sync (net->a1, NULL);
+  desk_sync (net->b1, NULL);
+  first = sp_test_query_text (net->a1->store, "SELECT id FROM patient ORDER BY id LIMIT 1", NULL);
+  edit_patient (net->a1, first, "01632 960002", NULL);
+  desk_sync (net->a1, NULL);
+
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 1);
+  g_assert_cmpuint (counts.pages, ==, 1);   /* the pull after it: nothing since */
+  g_assert_cmpuint (counts.pulled, ==, synced_rows (net->a2));
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 12);
+  g_assert_cmpint (sp_test_query_int (net->a2->store, "SELECT count(*) FROM patient WHERE practice <> 'A81001'", NULL), ==, 0);
+  g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
+  /* Still the desk's own database: its sign-in, its journal. */
+  g_assert_cmpstr (sp_sync_client_get_username (net->a2->client), ==, "lw.a2");
+  journal = sp_test_query_text (net->a2->store, "PRAGMA journal_mode", NULL);
+  g_assert_cmpstr (journal, ==, "wal");
+  check = sp_test_query_text (net->a2->store, "PRAGMA quick_check", NULL);
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpint (sp_test_query_int (net->a2->store, "SELECT count(*) FROM outbox", NULL), ==, 0);
+
+  pages = desk_open (net, "lw.a2", "pages.db");
+  sp_sync_client_set_use_snapshots (pages->client, FALSE);
+  desk_sync (pages, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 0);
+  by_snapshot = dump_rows (net->a2);
+  by_pages = dump_rows (pages);
+  g_assert_cmpstr (by_snapshot, ==, by_pages);
+  g_assert_cmpint (sp_sync_store_get_cursor (net->a2->store), ==, sp_sync_store_get_cursor (pages->store));
+
+  /* Changes after the snapshot: the next new desk gets the same snapshot
+   * (fewer than 10,000 changes behind) and pulls the rest. */
+  add_patients (net->a1, 20, 2);
+  desk_sync (net->a1, NULL);
+  late = desk_open (net, "lw.a2", "late.db");
+  desk_sync (late, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 1);
+  g_assert_cmpuint (counts.pulled, ==, synced_rows (late));
+  before = synced_rows (net->a2);
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 0);
+  g_assert_cmpuint (counts.pulled, ==, synced_rows (net->a2) - before);
+  g_assert_cmpuint (counts.pulled, >=, 2 * 2);
+  desk_sync (pages, NULL);
+  g_clear_pointer (&by_snapshot, g_free);
+  g_clear_pointer (&by_pages, g_free);
+  by_pages = dump_rows (pages);
+  by_snapshot = dump_rows (late);
+  g_assert_cmpstr (by_snapshot, ==, by_pages);
+  g_clear_pointer (&by_snapshot, g_free);
+  by_snapshot = dump_rows (net->a2);
+  g_assert_cmpstr (by_snapshot, ==, by_pages);
+
+  /* And the desks work on: an edit made on the snapshot desk goes up. */
+  edit_patient (late, first, "01632 960003", NULL);
+  desk_sync (late, &counts);
+  g_assert_cmpuint (counts.pushed, >=, 1);
+  desk_free (pages);
+  desk_free (late);
+}
+
+/* A desk that holds records of its own never starts from a snapshot: they
+ * stay, go up, and the rest comes down as pages. */
+static void
+test_net_snapshot_not_new (Net           *net,
+                           gconstpointer  data)
+{
+  g_autoptr(SpPatient) mine = NULL;
+  SpSyncCounts counts;
+
+  add_patients (net->a1, 0, 4);
+  desk_sync (net->a1, NULL);
+  mine = add_patient (net->a2, 50, "Mine");
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 0);
+  g_assert_cmpuint (counts.pushed, ==, 2);
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 5);
+  g_assert_true (has_row (net->a2, "patient", mine->record.id));
+}
+
+/* Damages the downloaded snapshot before it is installed. */
+static void
+damage_snapshot (SpSyncStage  stage,
+                 guint        n,
+                 gpointer     user_data)
+{
+  Net *net = user_data;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (stage != SP_SYNC_STAGE_SNAPSHOT_FETCHED)
+    return;
+  dir = g_dir_open (net->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "lw.a2.db.snapshot-"))
+      {
+        g_autofree char *path = g_build_filename (net->dir, name, NULL);
+        g_autofree char *contents = NULL;
+        gsize length = 0;
+
+        g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+        g_assert_cmpuint (length, >, 3 * 4096);
+        /* Every page after the first two: the tables' pages. */
+        memset (contents + 2 * 4096, 0x5a, length - 2 * 4096);
+        g_assert_true (g_file_set_contents (path, contents, (gssize) length, NULL));
+      }
+}
+
+/* A snapshot damaged on the way is found out before it touches the store:
+ * the desk pulls the changes instead and ends with every record. */
+static void
+test_net_snapshot_damaged (Net           *net,
+                           gconstpointer  data)
+{
+  g_autofree char *by_pages = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *check = NULL;
+  SpSyncCounts counts;
+  Desk *pages;
+
+  add_patients (net->a1, 0, 30);
+  desk_sync (net->a1, NULL);
+  sp_sync_client_set_test_hook (net->a2->client, damage_snapshot, net);
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 0);
+  g_assert_cmpuint (counts.pulled, ==, synced_rows (net->a2));
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 30);
+  g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
+  check = sp_test_query_text (net->a2->store, "PRAGMA quick_check", NULL);
+  g_assert_cmpstr (check, ==, "ok");
+
+  pages = desk_open (net, "lw.a2", "pages.db");
+  sp_sync_client_set_use_snapshots (pages->client, FALSE);
+  desk_sync (pages, NULL);
+  by_pages = dump_rows (pages);
+  after = dump_rows (net->a2);
+  g_assert_cmpstr (after, ==, by_pages);
+  desk_free (pages);
+}
+
+/* The server dies once the snapshot is in: the sync says so, the desk
+ * holds the snapshot's records with its cursor at them, and the next sync
+ * brings the rest. */
+static void
+test_net_snapshot_killed (Net           *net,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  Stopper stopper = { net->server, SP_SYNC_STAGE_SNAPSHOT_FETCHED, 0, NULL, FALSE };
+  SpSyncCounts counts;
+
+  add_patients (net->a1, 0, 5);
+  desk_sync (net->a1, NULL);
+  sp_sync_client_set_test_hook (net->a2->client, stop_at, &stopper);
+  g_assert_false (sync_now (net->a2->client, NULL, &counts, &error));
+  g_assert_true (stopper.fired);
+  g_assert_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_INTERRUPTED);
+  g_assert_cmpuint (counts.snapshot, ==, 1);
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 5);
+  sp_sync_client_set_test_hook (net->a2->client, NULL, NULL);
+
+  sp_server_fixture_restart (net->server);
+  assert_cursor_behind_data (net, net->a2);
+  add_patients (net->a1, 10, 1);
+  desk_sync (net->a1, NULL);
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, 0);
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 6);
+}
+
+#endif
+
 /* ---- main ------------------------------------------------------------------------- */
 
 int
@@ -2479,6 +2763,10 @@ main (int    argc,
   NET ("/sync/net/cli", test_net_cli);
   NET ("/sync/net/first-sign-in-catalogue", test_net_first_sign_in_catalogue);
   NET ("/sync/net/cli-catalogue-replaced", test_net_cli_catalogue_replaced);
+  NET ("/sync/net/snapshot", test_net_snapshot);
+  NET ("/sync/net/snapshot-not-new", test_net_snapshot_not_new);
+  NET ("/sync/net/snapshot-damaged", test_net_snapshot_damaged);
+  NET ("/sync/net/snapshot-killed", test_net_snapshot_killed);
 #else
   g_test_message ("signpost-server is not built: the tests over HTTP are left out");
 #endif

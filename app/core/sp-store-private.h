@@ -25,6 +25,9 @@ sp_stmt_release (SpStmt *stmt)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpStmt, sp_stmt_release)
 
+/* PRAGMA application_id of every Signpost database: "SPNT". */
+#define SP_APPLICATION_ID 0x53504E54
+
 sqlite3  *sp_store_get_handle   (SpStore       *self);
 SpStmt   *sp_store_prepare      (SpStore       *self,
                                  const char    *sql,

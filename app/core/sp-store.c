@@ -24,7 +24,6 @@
 #include "sp-validate.h"
 
 /* "SPNT": marks a SQLite file as Signpost's own. */
-#define SP_APPLICATION_ID 0x53504E54
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 
 struct _SpStore

@@ -1861,6 +1861,357 @@ fail:
   return FALSE;
 }
 
+/* ---- Snapshots ----------------------------------------------------------- */
+
+/* "SELECT EXISTS (…) OR …": whether the desk holds anything of its own or
+ * of the server's, any record or any change. */
+static char *
+holds_anything_sql (void)
+{
+  const SpEntityInfo * const *entities;
+  guint n_entities = 0;
+  GString *sql = g_string_new ("SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM conflict) "
+                               "OR EXISTS (SELECT 1 FROM rejected_change)");
+
+  entities = sp_entity_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    g_string_append_printf (sql, " OR EXISTS (SELECT 1 FROM \"%s\")", entities[i]->table);
+  return g_string_free (sql, FALSE);
+}
+
+/* Whether this desk may start from a snapshot instead of every change: it
+ * has pulled nothing yet and holds nothing, so nothing here can be lost
+ * and no row needs the rules of a pull (pending changes, conflicts). */
+gboolean
+sp_sync_store_is_new_desk (SpStore *store)
+{
+  g_autofree char *sql = holds_anything_sql ();
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+
+  return sp_sync_store_get_cursor (store) == 0 && query_count (store, sql) == 0;
+}
+
+static void
+snapshot_unusable (GError     **error,
+                   const char  *why)
+{
+  g_set_error (error, SP_ERROR, SP_ERROR_INVALID,
+               _("The server’s snapshot could not be used (%s)."), why);
+}
+
+static gint64
+db_int (sqlite3    *db,
+        const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static char *
+db_text (sqlite3    *db,
+         const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW &&
+      sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* What the desk keeps of its own (the account, the cursor, its practices'
+ * names), as text: the same text twice means nothing was written between. */
+static const char desk_state_sql[] =
+  "SELECT coalesce ((SELECT group_concat (key || '=' || coalesce (value, ''), char (10)) "
+  "                  FROM (SELECT key, value FROM meta ORDER BY key)), '') || char (10) || "
+  "       coalesce ((SELECT group_concat (ods || '=' || name, char (10)) "
+  "                  FROM (SELECT ods, name FROM practice ORDER BY ods)), '')";
+
+/* The snapshot's practices are those of the account this desk signed in as. */
+static gboolean
+same_practices (SpStore    *store,
+                const char *snapshot_practices)
+{
+  g_autofree char *text = sp_store_get_meta (store, META_PRACTICES);
+  g_auto(GStrv) mine = strv_from_text (text);
+  g_auto(GStrv) theirs = g_strsplit (snapshot_practices, ",", -1);
+
+  if (*snapshot_practices == '\0')
+    g_clear_pointer (&theirs, g_strfreev);
+  if (theirs == NULL)
+    theirs = g_new0 (char *, 1);
+  if (mine == NULL)
+    mine = g_new0 (char *, 1);
+  if (g_strv_length (mine) != g_strv_length (theirs))
+    return FALSE;
+  for (guint i = 0; mine[i] != NULL; i++)
+    if (!g_strv_contains ((const char * const *) theirs, mine[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Checks the downloaded file and gives it this desk's own state: its
+ * meta (with the cursor at the snapshot's seq and the server's id) and its
+ * practices. Sets @rows to the records it holds. */
+static gboolean
+prepare_snapshot (SpStore     *store,
+                  sqlite3     *snap,
+                  const char  *state,
+                  gint64      *rows,
+                  GError     **error)
+{
+  const SpEntityInfo * const *entities;
+  guint n_entities = 0;
+  g_autofree char *check = NULL;
+  g_autofree char *server_id = NULL;
+  g_autofree char *practices = NULL;
+  g_autofree char *seq_text = NULL;
+  g_autofree char *copy_sql = NULL;
+  sqlite3 *desk = sp_store_get_handle (store);
+  sqlite3_stmt *stmt = NULL;
+  gint64 seq;
+  int rc;
+
+  if (db_int (snap, "PRAGMA application_id") != SP_APPLICATION_ID)
+    {
+      snapshot_unusable (error, _("it is not a Signpost database"));
+      return FALSE;
+    }
+  if (db_int (snap, "PRAGMA user_version") != SP_SCHEMA_VERSION)
+    {
+      snapshot_unusable (error, _("it was made for another version of Signpost"));
+      return FALSE;
+    }
+  /* Every page and every index read once: a file cut short or damaged on
+   * the way is found here, not later in the desk's own store. */
+  check = db_text (snap, "PRAGMA quick_check");
+  if (g_strcmp0 (check, "ok") != 0)
+    {
+      snapshot_unusable (error, _("it is damaged"));
+      return FALSE;
+    }
+  seq = db_int (snap, "SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'snapshot_seq'");
+  server_id = db_text (snap, "SELECT value FROM meta WHERE key = 'snapshot_server_id'");
+  practices = db_text (snap, "SELECT value FROM meta WHERE key = 'snapshot_practices'");
+  if (seq < 0 || server_id == NULL || practices == NULL)
+    {
+      snapshot_unusable (error, _("it does not say which server and which moment it holds"));
+      return FALSE;
+    }
+  if (!same_practices (store, practices))
+    {
+      snapshot_unusable (error, _("it holds other practices than this account’s"));
+      return FALSE;
+    }
+
+  *rows = 0;
+  entities = sp_entity_all (&n_entities);
+  for (guint i = 0; i < n_entities; i++)
+    {
+      g_autofree char *count = g_strdup_printf ("SELECT count(*) FROM \"%s\"", entities[i]->table);
+      *rows += MAX (db_int (snap, count), 0);
+    }
+
+  /* The desk's own state, as it is now, into the snapshot. */
+  if (sqlite3_exec (snap, "BEGIN; DELETE FROM meta; DELETE FROM practice; DELETE FROM outbox;", NULL, NULL, NULL) != SQLITE_OK)
+    goto sqlite_fail;
+  stmt = NULL;
+  rc = sqlite3_prepare_v2 (desk, "SELECT key, value FROM meta", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      sqlite3_stmt *insert = NULL;
+
+      rc = sqlite3_prepare_v2 (snap, "INSERT INTO meta (key, value) VALUES (?1, ?2)", -1, &insert, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_value (insert, 1, sqlite3_column_value (stmt, 0));
+          sqlite3_bind_value (insert, 2, sqlite3_column_value (stmt, 1));
+          rc = sqlite3_step (insert) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        }
+      sqlite3_finalize (insert);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (rc != SQLITE_OK)
+    goto sqlite_fail;
+  rc = sqlite3_prepare_v2 (desk, "SELECT ods, name FROM practice", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      sqlite3_stmt *insert = NULL;
+
+      rc = sqlite3_prepare_v2 (snap, "INSERT INTO practice (ods, name) VALUES (?1, ?2)", -1, &insert, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_value (insert, 1, sqlite3_column_value (stmt, 0));
+          sqlite3_bind_value (insert, 2, sqlite3_column_value (stmt, 1));
+          rc = sqlite3_step (insert) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        }
+      sqlite3_finalize (insert);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (rc != SQLITE_OK)
+    goto sqlite_fail;
+
+  /* The state copied must be the state checked under the lock later. */
+  {
+    g_autofree char *copied = db_text (snap, desk_state_sql);
+
+    if (g_strcmp0 (copied, state) != 0)
+      {
+        sqlite3_exec (snap, "ROLLBACK", NULL, NULL, NULL);
+        snapshot_unusable (error, _("this desk changed while it was downloaded"));
+        return FALSE;
+      }
+  }
+
+  seq_text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  copy_sql = sqlite3_mprintf ("INSERT OR REPLACE INTO meta (key, value) VALUES (%Q, %Q), (%Q, %Q)",
+                              META_CURSOR, seq_text, META_SERVER_ID, server_id);
+  rc = sqlite3_exec (snap, copy_sql, NULL, NULL, NULL);
+  sqlite3_free (g_steal_pointer (&copy_sql));
+  if (rc != SQLITE_OK || sqlite3_exec (snap, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    goto sqlite_fail;
+  return TRUE;
+
+sqlite_fail:
+  {
+    g_autofree char *why = g_strdup (sqlite3_errmsg (snap));
+
+    sqlite3_exec (snap, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_errcode (snap) == SQLITE_FULL)
+      g_set_error (error, SP_ERROR, SP_ERROR_DISK_FULL,
+                   _("The disk is full, so the server’s records could not be stored. Free some space and sync again; "
+                     "nothing on this desk was lost."));
+    else
+      snapshot_unusable (error, why);
+    return FALSE;
+  }
+}
+
+/* Checks, with a connection of its own, that the desk is still new and its
+ * state is still @state: called while the copy holds the store's write
+ * lock, so nothing can be written between this check and the copy. */
+static gboolean
+still_as_checked (SpStore    *store,
+                  const char *state)
+{
+  g_autofree char *sql = holds_anything_sql ();
+  g_autofree char *now = NULL;
+  sqlite3 *db = NULL;
+  gboolean same = FALSE;
+
+  if (sqlite3_open_v2 (sp_store_get_path (store), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+    {
+      now = db_text (db, desk_state_sql);
+      same = now != NULL && g_strcmp0 (now, state) == 0 && db_int (db, sql) == 0;
+    }
+  sqlite3_close (db);
+  return same;
+}
+
+/* Makes the downloaded snapshot at @path this desk's store: checked
+ * first (a Signpost database of this schema, undamaged, of this account's
+ * practices), then given the desk's own state and copied over the store
+ * page by page with SQLite's backup, under the store's write lock, only if
+ * the desk is still new (sp_sync_store_is_new_desk()) at that moment.
+ * Other connections to the store see the new content at their next read.
+ * On failure nothing of the desk has changed; the error says why (a
+ * snapshot that cannot be used is SP_ERROR_INVALID: pull the changes
+ * instead). @path is left for the caller to remove. */
+gboolean
+sp_sync_store_install_snapshot (SpStore      *store,
+                                const char   *path,
+                                SpSyncCounts *counts,
+                                GError      **error)
+{
+  g_autofree char *state = NULL;
+  g_autofree char *mode = NULL;
+  sqlite3 *desk;
+  sqlite3 *snap = NULL;
+  sqlite3_backup *backup = NULL;
+  gboolean journal_changed = FALSE;
+  gboolean ok = FALSE;
+  gint64 rows = 0;
+  int rc;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  desk = sp_store_get_handle (store);
+  if (!sp_sync_store_is_new_desk (store))
+    {
+      snapshot_unusable (error, _("this desk already holds records"));
+      return FALSE;
+    }
+  state = db_text (desk, desk_state_sql);
+  if (state == NULL)
+    {
+      sp_store_set_error (store, sqlite3_errcode (desk), error);
+      return FALSE;
+    }
+
+  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      snapshot_unusable (error, sqlite3_errmsg (snap));
+      goto out;
+    }
+  sqlite3_busy_timeout (snap, 5000);
+  if (!prepare_snapshot (store, snap, state, &rows, error))
+    goto out;
+
+  /* With no other connection open, the copy is written once, straight
+   * into the file; in write-ahead mode it goes through the log first. */
+  mode = db_text (desk, "PRAGMA journal_mode = DELETE");
+  journal_changed = g_strcmp0 (mode, "delete") == 0;
+
+  backup = sqlite3_backup_init (desk, "main", snap, "main");
+  if (backup == NULL)
+    {
+      sp_store_set_error (store, sqlite3_errcode (desk), error);
+      goto out;
+    }
+  /* No page yet: this takes the store's write lock, and keeps it. */
+  rc = sqlite3_backup_step (backup, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_DONE)
+    {
+      sqlite3_backup_finish (backup);
+      sp_store_set_error (store, rc, error);
+      goto out;
+    }
+  if (!still_as_checked (store, state))
+    {
+      sqlite3_backup_finish (backup);
+      snapshot_unusable (error, _("something was saved on this desk meanwhile"));
+      goto out;
+    }
+  rc = sqlite3_backup_step (backup, -1);
+  sqlite3_backup_finish (backup);
+  if (rc != SQLITE_DONE)
+    {
+      /* Finishing early rolls the copy back: the store is as it was. */
+      sp_store_set_error (store, rc, error);
+      goto out;
+    }
+  if (counts != NULL)
+    counts->pulled += (guint) MIN (rows, G_MAXUINT);
+  ok = TRUE;
+
+out:
+  if (journal_changed)
+    sqlite3_exec (desk, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+  sqlite3_close (snap);
+  return ok;
+}
+
 /* ---- Conflicts ----------------------------------------------------------- */
 
 void

@@ -74,6 +74,7 @@ typedef struct
   guint restarts;   /* the server was replaced or restored: pulled again from the start */
   guint replaced;   /* this desk's own never-synced catalogue entries that signing in
                      * replaced with the server's catalogue (reported until a sync completes) */
+  guint snapshot;   /* 1: this desk started from the server's snapshot of its practices */
 } SpSyncCounts;
 
 /* ---- Pushing ------------------------------------------------------------- */
@@ -153,6 +154,12 @@ SpSyncPage  *sp_sync_page_decode           (const char    *data,
                                             GError       **error);
 gboolean     sp_sync_store_apply_page      (SpStore       *store,
                                             SpSyncPage    *page,
+                                            SpSyncCounts  *counts,
+                                            GError       **error);
+
+gboolean     sp_sync_store_is_new_desk     (SpStore       *store);
+gboolean     sp_sync_store_install_snapshot (SpStore      *store,
+                                            const char    *path,
                                             SpSyncCounts  *counts,
                                             GError       **error);
 

@@ -1,6 +1,7 @@
 /* main.c — signpost-server: serve the sync protocol, or administer its users
  *
  *   signpost-server --db PATH [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--keep-alive N]
+ *                   [--snapshot-max-behind N]
  *   signpost-server --db PATH practice add ODS NAME
  *   signpost-server --db PATH user add NAME --role link-worker|gp|admin [--practice ODS]… [--name TEXT]
  *   signpost-server --db PATH user passwd NAME
@@ -53,6 +54,7 @@ static int   opt_request_timeout = -1;
 static int   opt_login_delay_ms = -1;
 static int   opt_max_connections = -1;
 static int   opt_keep_alive = -1;
+static gint64 opt_snapshot_max_behind = SP_SERVER_SNAPSHOT_MAX_BEHIND_DEFAULT;
 
 static const GOptionEntry main_entries[] = {
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, N_("The server database (created if missing)"), N_("PATH") },
@@ -61,6 +63,10 @@ static const GOptionEntry main_entries[] = {
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key, N_("The certificate's PEM private key"), N_("FILE") },
   { "keep-alive", 0, 0, G_OPTION_ARG_INT, &opt_keep_alive,
     N_("Keep a client's connection open for up to N requests, if it asks (default 0: one request per connection)"),
+    N_("N") },
+  { "snapshot-max-behind", 0, 0, G_OPTION_ARG_INT64, &opt_snapshot_max_behind,
+    N_("Make a new desk's snapshot again once this many changes have followed it (default 10000; "
+       "-1: no snapshots, new desks pull every change)"),
     N_("N") },
   /* For tests: shorter limits than a real deployment wants. */
   { "idle-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_idle_timeout, NULL, NULL },
@@ -492,7 +498,17 @@ serve (SpServerBackend *backend)
     config.login.delay_base_ms = (guint) opt_login_delay_ms;
 
   server = sp_server_new (backend, &config, certificate);
-  if (!add_readers (server, &error) || !sp_server_listen (server, address, &url, &error))
+  if (!add_readers (server, &error))
+    return fail (error);
+  if (opt_snapshot_max_behind >= 0)
+    {
+      SpServerSnapshots *snapshots = sp_server_snapshots_new (opt_db, opt_snapshot_max_behind, &error);
+
+      if (snapshots == NULL)
+        return fail (error);
+      sp_server_set_snapshots (server, snapshots);
+    }
+  if (!sp_server_listen (server, address, &url, &error))
     return fail (error);
 
   /* The one line on stdout: tests and scripts learn the port from it. */

@@ -9,7 +9,9 @@
  *   HANDLING   the request is read and being answered: the server's own
  *              work, not bounded here.
  *   WRITING    the answer is set: the client must take it within the
- *              request timeout.
+ *              request timeout, or keep taking it (a snapshot of many
+ *              megabytes): each time some of it is written, the clock
+ *              starts again.
  *   CLOSING    answered with "Connection: close": SoupServer closes it,
  *              the request timeout is a backstop. Answered with
  *              "Connection: keep-alive" instead, the connection is
@@ -89,6 +91,7 @@ typedef struct
   GCancellable      *handshake;
   gsize              body_bytes;  /* of the request being read */
   guint              answered;    /* answers set on this connection */
+  gint64             armed_at;    /* when the timer was last set (monotonic) */
   gboolean           keep_alive;  /* the last answer said keep-alive */
   gboolean           refused;
   gboolean           shut;
@@ -306,6 +309,7 @@ conn_arm (Conn  *conn,
     }
   if (timeout_ms == 0)
     return;
+  conn->armed_at = g_get_monotonic_time ();
   conn->timer = g_timeout_source_new (timeout_ms);
   g_source_set_callback (conn->timer, conn_timeout, conn, NULL);
   g_source_attach (conn->timer, NULL);
@@ -653,6 +657,21 @@ asks_keep_alive (SoupServerMessage *msg)
          !soup_message_headers_header_contains (headers, "Connection", "close");
 }
 
+/* A client taking a long answer is not stalled: its clock starts again
+ * (at most once a second, not at every chunk). */
+static void
+on_wrote_body_data (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    gpointer           user_data)
+{
+  SpServerListener *self = user_data;
+  Conn *conn = conn_for_message (self, msg);
+
+  if (conn != NULL && conn->state == CONN_WRITING &&
+      g_get_monotonic_time () - conn->armed_at > G_USEC_PER_SEC)
+    conn_arm (conn, self->limits.request_timeout_ms);
+}
+
 /* The handler has set its answer: whether the connection stays open is
  * decided (its Connection header), and the client now has the request
  * timeout to take it. Call it before the message is unpaused. */
@@ -676,7 +695,10 @@ sp_server_listener_answered (SpServerListener  *self,
   headers = soup_server_message_get_response_headers (msg);
   soup_message_headers_replace (headers, "Connection", keep_alive ? "keep-alive" : "close");
   if (conn->state == CONN_HANDLING)
-    conn_set_state (conn, CONN_WRITING);
+    {
+      conn_set_state (conn, CONN_WRITING);
+      g_signal_connect_object (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data), self, 0);
+    }
 }
 
 /* The status a request was refused with here (413, 408), or 0. */

@@ -6,6 +6,7 @@
  *   POST   /v1/session              sign in: {username, password}
  *   DELETE /v1/session              sign out
  *   GET    /v1/changes?since&limit  a page of changes
+ *   GET    /v1/snapshot?schema      a new desk's records as one desk store
  *   PUT    /v1/batches/{batch_id}   push changes
  *
  * A handler checks what it can without the store (method, route, query),
@@ -21,6 +22,8 @@
  * pool on the main backend: its store serializes the writes, and the
  * threads waiting for their commits to reach the disk share one flush
  * (sp_server_db_flush_commits()), so the pool is larger than one.
+ * Snapshots (sp-server-snapshot.h) have a pool of their own: making one
+ * takes long, and neither polls nor pushes wait behind it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -37,6 +40,8 @@
 #include "sp-server-db.h"
 #include "sp-server-error.h"
 #include "sp-server-log.h"
+#include "sp-server-snapshot.h"
+#include "sp-store.h"
 
 #define REQUEST_KEY "sp-request"
 
@@ -57,6 +62,8 @@ struct _SpServer
 
   GThreadPool      *read_pool;
   GThreadPool      *write_pool;
+  GThreadPool      *snapshot_pool;
+  SpServerSnapshots *snapshots;  /* owned; NULL: no snapshots made here */
   GAsyncQueue      *readers;    /* idle reader backends */
   guint             n_readers;
 };
@@ -110,6 +117,24 @@ set_body (SoupServerMessage *msg,
     soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
   else
     soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+}
+
+/* A snapshot: the mapped file itself is the body, written as the client
+ * takes it. Its seq is in the file too; the header lets a client say what
+ * it is fetching before it has it all. */
+static void
+set_snapshot (SoupServerMessage *msg,
+              GBytes            *snapshot,
+              gint64             seq)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  set_body (msg, NULL);
+  soup_message_headers_replace (headers, "Content-Type", "application/vnd.sqlite3");
+  soup_message_headers_replace (headers, "X-Signpost-Snapshot-Seq", text);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), snapshot);
 }
 
 static void
@@ -193,6 +218,7 @@ typedef enum
   JOB_LOGOUT,
   JOB_CHANGES,
   JOB_BATCH,
+  JOB_SNAPSHOT,
 } JobKind;
 
 typedef struct
@@ -215,6 +241,8 @@ typedef struct
   guint              delay_ms;
   char              *bad_op_id;
   char              *user;
+  GBytes            *snapshot;
+  gint64             snapshot_seq;
 } Job;
 
 static void
@@ -233,6 +261,7 @@ job_free (gpointer data)
   g_clear_error (&job->error);
   g_free (job->bad_op_id);
   g_free (job->user);
+  g_clear_pointer (&job->snapshot, g_bytes_unref);
   g_free (job);
 }
 
@@ -363,6 +392,19 @@ run_batch (Job *job)
     job->status = SOUP_STATUS_OK;
 }
 
+static void
+run_snapshot (Job *job)
+{
+  g_autoptr(SpServerUser) user = NULL;
+
+  if (!authenticate (job, &user))
+    return;
+  job->snapshot = sp_server_snapshots_get (job->server->snapshots, (const char * const *) user->practices,
+                                           &job->snapshot_seq, &job->error);
+  if (job->snapshot != NULL)
+    job->status = SOUP_STATUS_OK;
+}
+
 static gboolean
 job_only_reads (const Job *job)
 {
@@ -402,6 +444,9 @@ job_thread (gpointer data,
     case JOB_BATCH:
       run_batch (job);
       break;
+    case JOB_SNAPSHOT:
+      run_snapshot (job);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -433,6 +478,8 @@ job_answer (gpointer data)
     }
   if (job->error != NULL)
     set_error (job->msg, job->error, job->retry_after, job->bad_op_id);
+  else if (job->snapshot != NULL)
+    set_snapshot (job->msg, job->snapshot, job->snapshot_seq);
   else
     set_json (job->msg, job->status, g_steal_pointer (&job->response));
 
@@ -479,7 +526,10 @@ run_job (SpServer          *self,
   self->n_jobs++;
   soup_server_message_pause (msg);
   /* The pool's thread returns the task (to this main context) and drops it. */
-  g_thread_pool_push (job_only_reads (job) ? self->read_pool : self->write_pool, task, NULL);
+  if (job->kind == JOB_SNAPSHOT)
+    g_thread_pool_push (self->snapshot_pool, task, NULL);
+  else
+    g_thread_pool_push (job_only_reads (job) ? self->read_pool : self->write_pool, task, NULL);
 }
 
 /* ---- Routes -------------------------------------------------------------- */
@@ -621,6 +671,28 @@ handle_request (SoupServer        *soup,
         }
       handle_changes (self, msg, query);
     }
+  else if (g_str_equal (path, "/v1/snapshot"))
+    {
+      const char *schema = query != NULL ? g_hash_table_lookup (query, "schema") : NULL;
+      gint64 version = 0;
+
+      if (method != SOUP_METHOD_GET)
+        {
+          method_not_allowed (msg, "GET");
+          return;
+        }
+      /* A desk of another schema version pulls the pages instead. */
+      if (self->snapshots == NULL || !parse_count (schema, 1, G_MAXINT, &version) || version != SP_SCHEMA_VERSION)
+        {
+          set_error_literal (msg, SP_SERVER_ERROR_NOT_FOUND,
+                             _("This server has no snapshot for this version of Signpost: pull the changes instead."));
+          return;
+        }
+      job = g_new0 (Job, 1);
+      job->kind = JOB_SNAPSHOT;
+      job->token = bearer_token (msg);
+      run_job (self, msg, job);
+    }
   else if (g_str_has_prefix (path, "/v1/batches/"))
     {
       const char *batch_id = path + strlen ("/v1/batches/");
@@ -709,6 +781,18 @@ on_request_done (SoupServer        *soup,
 
 /* ---- Object -------------------------------------------------------------- */
 
+/* Lets the server answer GET /v1/snapshot; takes @snapshots. Without it
+ * that answers 404 and new desks pull the pages. Call before listening. */
+void
+sp_server_set_snapshots (SpServer          *self,
+                         SpServerSnapshots *snapshots)
+{
+  g_return_if_fail (SP_IS_SERVER (self));
+
+  g_clear_pointer (&self->snapshots, sp_server_snapshots_free);
+  self->snapshots = snapshots;
+}
+
 static void
 sp_server_dispose (GObject *object)
 {
@@ -719,6 +803,9 @@ sp_server_dispose (GObject *object)
     g_thread_pool_free (g_steal_pointer (&self->read_pool), FALSE, TRUE);
   if (self->write_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&self->write_pool), FALSE, TRUE);
+  if (self->snapshot_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->snapshot_pool), FALSE, TRUE);
+  g_clear_pointer (&self->snapshots, sp_server_snapshots_free);
   g_clear_pointer (&self->readers, g_async_queue_unref);
   g_clear_object (&self->listener);
   if (self->soup != NULL)
@@ -760,6 +847,7 @@ sp_server_new (SpServerBackend      *backend,
   /* Until readers are added, reads run on the main backend too. */
   self->read_pool = g_thread_pool_new (job_thread, self, 1, FALSE, NULL);
   self->write_pool = g_thread_pool_new (job_thread, self, WRITE_THREADS, FALSE, NULL);
+  self->snapshot_pool = g_thread_pool_new (job_thread, self, 2, FALSE, NULL);
   self->tls = certificate != NULL;
   self->soup = soup_server_new (NULL, NULL);
   self->listener = sp_server_listener_new (self->soup, &self->config.limits, certificate);

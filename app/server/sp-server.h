@@ -12,6 +12,7 @@
 
 #include "sp-server-backend.h"
 #include "sp-server-listener.h"
+#include "sp-server-snapshot.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ gboolean  sp_server_listen (SpServer              *self,
                             GError               **error);
 void      sp_server_add_reader (SpServer          *self,
                                 SpServerBackend   *reader);
+void      sp_server_set_snapshots (SpServer       *self,
+                                SpServerSnapshots *snapshots);
 void      sp_server_stop   (SpServer              *self);
 gboolean  sp_server_is_idle (SpServer             *self);
 

@@ -20,10 +20,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -73,6 +77,7 @@ struct _SpSyncClient
   guint           max_attempts;
   guint           first_delay_ms;
   guint           max_delay_ms;
+  gboolean        use_snapshots;
   SpSyncTestHook  hook;
   gpointer        hook_data;
 };
@@ -356,6 +361,7 @@ typedef struct
   guint           max_attempts;
   guint           first_delay_ms;
   guint           max_delay_ms;
+  gboolean        use_snapshots;
   SpSyncTestHook  hook;
   gpointer        hook_data;
 
@@ -825,6 +831,191 @@ pull (SyncJob       *job,
   return ok;
 }
 
+/* ---- A new desk's first sync, from a snapshot ---------------------------- */
+
+#define SNAPSHOT_CHUNK (1024 * 1024)
+
+/* Files a sync stopped part-way (the computer switched off) left beside
+ * the store: a snapshot can be a gigabyte. */
+static void
+remove_stale_snapshots (const char *db_path)
+{
+  g_autofree char *folder = g_path_get_dirname (db_path);
+  g_autofree char *base = g_path_get_basename (db_path);
+  g_autofree char *prefix = g_strconcat (base, ".snapshot-", NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, prefix))
+      {
+        g_autofree char *path = g_build_filename (folder, name, NULL);
+        g_unlink (path);
+      }
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         length,
+           int          *saved_errno)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          *saved_errno = n < 0 ? errno : EIO;
+          return FALSE;
+        }
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Reads the snapshot answer into @fd. FALSE with @error set when the sync
+ * must stop (cancelled, the disk full); FALSE with no error when the
+ * answer broke off: the desk pulls the changes instead. */
+static gboolean
+download (SyncJob       *job,
+          GInputStream  *stream,
+          goffset        expected,
+          int            fd,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autofree guint8 *buffer = g_malloc (SNAPSHOT_CHUNK);
+  g_autoptr(GError) local_error = NULL;
+  goffset total = 0;
+  guint reported = 0;
+
+  for (;;)
+    {
+      gssize n = g_input_stream_read (stream, buffer, SNAPSHOT_CHUNK, cancellable, &local_error);
+      int saved_errno = 0;
+
+      if (n < 0)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          g_debug ("The snapshot broke off after %" G_GOFFSET_FORMAT " bytes: %s", total, local_error->message);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      if (!write_all (fd, buffer, (gsize) n, &saved_errno))
+        {
+          if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+            g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
+                                 _("The disk is full, so the server’s records could not be stored. Free some space "
+                                   "and sync again; nothing on this desk was lost."));
+          else
+            g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
+                         _("The server’s records could not be written next to this desk’s database (%s). "
+                           "Nothing on this desk was lost."), g_strerror (saved_errno));
+          return FALSE;
+        }
+      total += n;
+      if (total / (64 * SNAPSHOT_CHUNK) > reported)
+        run_hook (job, SP_SYNC_STAGE_SNAPSHOT_PART, ++reported);
+    }
+  if (total != expected)
+    {
+      g_debug ("The snapshot broke off: %" G_GOFFSET_FORMAT " of %" G_GOFFSET_FORMAT " bytes", total, expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A new desk starts from the server's snapshot of its practices: one file,
+ * written as it arrives and made the store in one copy, instead of every
+ * change since the server began (docs/sync-protocol.md, *Snapshots*). The
+ * pull then brings what changed since. Returns FALSE with @error only
+ * when the sync must stop; a server without snapshots, an answer that
+ * broke off or a snapshot that cannot be used leave the pull to do it all. */
+static gboolean
+bootstrap (SyncJob       *job,
+           SpStore       *store,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/snapshot?schema=%d", SP_SCHEMA_VERSION);
+  g_autofree char *tmp = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SoupMessageHeaders *headers;
+  guint status;
+  int fd;
+  gboolean ok;
+
+  remove_stale_snapshots (job->db_path);
+  msg = message_new ("GET", job->server_url, path, job->token, NULL);
+  if (msg == NULL)
+    return TRUE;
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/vnd.sqlite3");
+  stream = soup_session_send (job->session, msg, cancellable, &local_error);
+  if (stream == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("No snapshot: %s", local_error->message);
+      return TRUE;
+    }
+  job->answered = TRUE;
+  status = soup_message_get_status (msg);
+  headers = soup_message_get_response_headers (msg);
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      g_autoptr(GBytes) bytes = g_input_stream_read_bytes (stream, 64 * 1024, cancellable, NULL);
+      set_status_error (error, status, bytes);
+      return FALSE;
+    }
+  if (status != SOUP_STATUS_OK || soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    {
+      g_debug ("No snapshot: the server answered %u", status);
+      return TRUE;
+    }
+
+  tmp = g_strconcat (job->db_path, ".snapshot-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_RDWR, 0600);
+  if (fd < 0)
+    {
+      g_debug ("No snapshot: %s", g_strerror (errno));
+      return TRUE;
+    }
+  ok = download (job, stream, soup_message_headers_get_content_length (headers), fd, cancellable, error);
+  close (fd);
+  g_input_stream_close (stream, NULL, NULL);
+  if (ok)
+    {
+      run_hook (job, SP_SYNC_STAGE_SNAPSHOT_FETCHED, 0);
+      ok = sp_sync_store_install_snapshot (store, tmp, &job->counts, &local_error);
+      if (ok)
+        job->counts.snapshot = TRUE;
+      else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_message ("%s Pulling the changes instead.", local_error->message);
+    }
+  g_unlink (tmp);
+  {
+    g_autofree char *journal = g_strconcat (tmp, "-journal", NULL);
+    g_unlink (journal);
+  }
+  return error == NULL || *error == NULL;
+}
+
 static void
 sync_thread (GTask        *task,
              gpointer      source_object,
@@ -856,7 +1047,9 @@ sync_thread (GTask        *task,
   if (push (job, store, cancellable, &error))
     {
       run_hook (job, SP_SYNC_STAGE_PUSHED, job->counts.pushed);
-      pull (job, store, cancellable, &error);
+      if (!job->use_snapshots || !sp_sync_store_is_new_desk (store) ||
+          bootstrap (job, store, cancellable, &error))
+        pull (job, store, cancellable, &error);
     }
   if (error == NULL && job->forbidden != NULL)
     error = g_steal_pointer (&job->forbidden);
@@ -1036,6 +1229,7 @@ sp_sync_client_sync_async (SpSyncClient        *self,
   job->max_attempts = self->max_attempts;
   job->first_delay_ms = self->first_delay_ms;
   job->max_delay_ms = self->max_delay_ms;
+  job->use_snapshots = self->use_snapshots;
   job->hook = self->hook;
   job->hook_data = self->hook_data;
 
@@ -1446,6 +1640,16 @@ sp_sync_client_set_batch_size (SpSyncClient *self,
   self->batch_size = CLAMP (max_ops, 1, 1000);
 }
 
+/* Whether a new desk may start from the server's snapshot (the default)
+ * or pulls every change, as a desk of an older version does. */
+void
+sp_sync_client_set_use_snapshots (SpSyncClient *self,
+                                  gboolean      use_snapshots)
+{
+  g_return_if_fail (SP_IS_SYNC_CLIENT (self));
+  self->use_snapshots = use_snapshots;
+}
+
 void
 sp_sync_client_set_page_size (SpSyncClient *self,
                               guint         limit)
@@ -1631,4 +1835,5 @@ sp_sync_client_init (SpSyncClient *self)
   self->max_attempts = DEFAULT_ATTEMPTS;
   self->first_delay_ms = DEFAULT_FIRST_DELAY_MS;
   self->max_delay_ms = DEFAULT_MAX_DELAY_MS;
+  self->use_snapshots = TRUE;
 }

@@ -121,6 +121,8 @@ void           sp_sync_client_set_batch_size    (SpSyncClient         *self,
                                                  guint                 max_ops);
 void           sp_sync_client_set_page_size     (SpSyncClient         *self,
                                                  guint                 limit);
+void           sp_sync_client_set_use_snapshots (SpSyncClient         *self,
+                                                 gboolean              use_snapshots);
 void           sp_sync_client_set_retry_policy  (SpSyncClient         *self,
                                                  guint                 max_attempts,
                                                  guint                 first_delay_ms,
