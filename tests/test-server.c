@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -22,6 +23,7 @@
 #include "sp-server-auth.h"
 #include "sp-server-batch.h"
 #include "sp-server-fixture.h"
+#include "sp-store.h"
 
 #define PASSWORD     "correct horse battery staple"
 #define PRACTICE_A   "A81001"
@@ -856,6 +858,177 @@ test_tenancy (T             *t,
   answer = push (t, alice, NULL, &status,
                  op_new ("update", "patient", theirs, 1, "{\"phone\": \"0000\"}", NULL), NULL);
   assert_rejected (answer, 0, "not_found");
+}
+
+/* ---- Snapshots ---------------------------------------------------------------- */
+
+/* GET /v1/snapshot: the body (not JSON when it is a snapshot), its status
+ * and the seq header. */
+static GBytes *
+get_snapshot (T          *t,
+              const char *token,
+              const char *query,
+              guint      *status,
+              gint64     *seq)
+{
+  g_autofree char *uri = g_strconcat (sp_server_fixture_get_url (t->server), "/v1/snapshot", query, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GError) error = NULL;
+  GBytes *answer;
+  const char *header;
+
+  if (token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+  answer = soup_session_send_and_read (t->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  header = soup_message_headers_get_one (soup_message_get_response_headers (msg), "X-Signpost-Snapshot-Seq");
+  *seq = header != NULL ? g_ascii_strtoll (header, NULL, 10) : -1;
+  if (*status == 200)
+    g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL),
+                     ==, "application/vnd.sqlite3");
+  return answer;
+}
+
+static sqlite3 *
+open_snapshot (GBytes     *bytes,
+               char      **path)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  int fd = g_file_open_tmp ("snapshot-XXXXXX.db", path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (*path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  g_assert_cmpint (sqlite3_open_v2 (*path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  return db;
+}
+
+static gint64
+snapshot_int (sqlite3    *db,
+              const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static guint
+snapshots_kept (T *t)
+{
+  g_autofree char *folder = g_strconcat (sp_server_fixture_get_db_path (t->server), "-snapshots", NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    n += g_str_has_suffix (name, ".db");
+  return n;
+}
+
+/* A desk store of the caller's practices and the catalogue, at the seq it
+ * says, for a signed-in user of this schema version only; kept and served
+ * again while few changes follow it. */
+static void
+test_snapshot (T             *t,
+               gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *bob = login (t, BOB);
+  g_autofree char *mine = g_uuid_string_random ();
+  g_autofree char *theirs = g_uuid_string_random ();
+  g_autofree char *a_fields = patient_fields (PRACTICE_A, 1, "Adaeze");
+  g_autofree char *b_fields = patient_fields (PRACTICE_B, 2, "Bryony");
+  g_autofree char *query = g_strdup_printf ("?schema=%d", SP_SCHEMA_VERSION);
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GBytes) refused = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  sqlite3 *db;
+  guint status = 0;
+  gint64 seq = 0;
+
+  push_one (t, alice, op_new ("create", "patient", mine, 0, a_fields, NULL), "applied");
+  push_one (t, bob, op_new ("create", "patient", theirs, 0, b_fields, NULL), "applied");
+
+  refused = get_snapshot (t, NULL, query, &status, &seq);
+  g_assert_cmpuint (status, ==, 401);
+  g_clear_pointer (&refused, g_bytes_unref);
+  refused = get_snapshot (t, alice, "?schema=999", &status, &seq);
+  g_assert_cmpuint (status, ==, 404);
+  answer = json_from_string (g_bytes_get_data (refused, NULL), NULL);
+  g_assert_cmpstr (error_code (answer), ==, "not_found");
+  g_clear_pointer (&answer, json_node_unref);
+  answer = request (t, "POST", "/v1/snapshot", alice, "{}", &status);
+  g_assert_cmpuint (status, ==, 405);
+
+  first = get_snapshot (t, alice, query, &status, &seq);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (seq, ==, 2);
+  db = open_snapshot (first, &path);
+  g_assert_cmpint (snapshot_int (db, "PRAGMA application_id"), ==, 0x53504E54);
+  g_assert_cmpint (snapshot_int (db, "PRAGMA user_version"), ==, SP_SCHEMA_VERSION);
+  g_assert_cmpint (snapshot_int (db, "SELECT count(*) FROM patient"), ==, 1);
+  g_assert_cmpint (snapshot_int (db, "SELECT count(*) FROM patient WHERE practice = '" PRACTICE_A "'"), ==, 1);
+  g_assert_cmpint (snapshot_int (db, "SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'snapshot_seq'"), ==, 2);
+  g_assert_cmpint (snapshot_int (db, "SELECT count(*) FROM meta WHERE key = 'snapshot_practices' AND value = '" PRACTICE_A "'"), ==, 1);
+  g_assert_cmpint (snapshot_int (db, "SELECT count(*) FROM outbox"), ==, 0);
+  sqlite3_close (db);
+  g_unlink (path);
+
+  /* Kept: the same file again, one per set of practices. */
+  again = get_snapshot (t, alice, query, &status, &seq);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (g_bytes_equal (first, again));
+  g_assert_cmpuint (snapshots_kept (t), ==, 1);
+  g_clear_pointer (&again, g_bytes_unref);
+  again = get_snapshot (t, bob, query, &status, &seq);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_false (g_bytes_equal (first, again));
+  g_assert_cmpuint (snapshots_kept (t), ==, 2);
+}
+
+/* Started with --snapshot-max-behind 0, the server makes a practice's
+ * snapshot again after any change, and keeps only the newest. */
+static void
+test_snapshot_renewed (T             *t,
+                       gconstpointer  data)
+{
+  g_autofree char *alice = login (t, ALICE);
+  g_autofree char *query = g_strdup_printf ("?schema=%d", SP_SCHEMA_VERSION);
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  guint status = 0;
+  gint64 seq = 0;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *fields = patient_fields (PRACTICE_A, 10 + i, "Renewed");
+
+      push_one (t, alice, op_new ("create", "patient", id, 0, fields, NULL), "applied");
+      if (i == 0)
+        {
+          first = get_snapshot (t, alice, query, &status, &seq);
+          g_assert_cmpint (seq, ==, 1);
+        }
+    }
+  second = get_snapshot (t, alice, query, &status, &seq);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (seq, ==, 2);
+  g_assert_false (g_bytes_equal (first, second));
+  g_assert_cmpuint (snapshots_kept (t), ==, 1);
 }
 
 /* An audit event's fields: who did what to which record, as a desk writes
@@ -2490,6 +2663,7 @@ main (int    argc,
   static const char * const keep_alive_short_timeouts[] = { "--keep-alive", "10", "--idle-timeout", "1",
                                                             "--request-timeout", "1", NULL };
   static const char * const keep_alive_churn_args[] = { "--keep-alive", "10", "--max-connections", "16", NULL };
+  static const char * const snapshot_always_args[] = { "--snapshot-max-behind", "0", NULL };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -2521,6 +2695,8 @@ main (int    argc,
   ADD ("/server/hardening/keep-alive-timeouts", test_keep_alive_timeouts, keep_alive_short_timeouts);
   ADD ("/server/hardening/keep-alive-churn", test_keep_alive_churn, keep_alive_churn_args);
   ADD ("/server/logs", test_logs, NULL);
+  ADD ("/server/snapshot", test_snapshot, NULL);
+  ADD ("/server/snapshot/renewed", test_snapshot_renewed, snapshot_always_args);
 #undef ADD
   g_test_add_func ("/server/tls", test_tls);
   g_test_add_func ("/server/unit/decode", test_unit_decode);
