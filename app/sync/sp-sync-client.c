@@ -953,6 +953,7 @@ bootstrap (SyncJob       *job,
   g_autoptr(GError) local_error = NULL;
   SoupMessageHeaders *headers;
   guint status;
+  gint64 started;
   int fd;
   gboolean ok;
 
@@ -994,15 +995,23 @@ bootstrap (SyncJob       *job,
       g_debug ("No snapshot: %s", g_strerror (errno));
       return TRUE;
     }
+  started = g_get_monotonic_time ();
   ok = download (job, stream, soup_message_headers_get_content_length (headers), fd, cancellable, error);
   close (fd);
   g_input_stream_close (stream, NULL, NULL);
   if (ok)
     {
+      gint64 fetched = g_get_monotonic_time ();
+
       run_hook (job, SP_SYNC_STAGE_SNAPSHOT_FETCHED, 0);
       ok = sp_sync_store_install_snapshot (store, tmp, &job->counts, &local_error);
       if (ok)
-        job->counts.snapshot = TRUE;
+        {
+          job->counts.snapshot = TRUE;
+          g_debug ("Snapshot: %" G_GOFFSET_FORMAT " bytes fetched in %.3f s, installed in %.3f s",
+                   soup_message_headers_get_content_length (headers), (fetched - started) / 1e6,
+                   (g_get_monotonic_time () - fetched) / 1e6);
+        }
       else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
