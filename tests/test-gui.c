@@ -2802,6 +2802,78 @@ test_sync_conflicts (Fixture       *f,
   run_app (f, body_sync_conflicts);
 }
 
+/* A new desk of the practice, holding nothing yet. */
+static void
+setup_new_desk (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SpStore *store;
+
+  setup_empty (f, data);
+  store = sp_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_true (sp_store_set_local_practice (store, SYNC_PRACTICE, "Riverside Surgery", &error));
+  g_assert_finalize_object (store);
+}
+
+/* A new desk signing in starts from the server's snapshot while the window
+ * holds the store open, and the caseload then shows the practice's
+ * patients, added on another desk. */
+static void
+body_sync_new_desk (Fixture *f)
+{
+  SpServerFixture *server = sync_start_server ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other_dir = sp_test_make_dir ();
+  g_autofree char *other_path = g_build_filename (other_dir, "other.db", NULL);
+  g_autofree char *log = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SpSyncAccount) account = NULL;
+  SpStore *other;
+  SpSyncClient *other_client;
+
+  other = sp_store_open (other_path, &error);
+  g_assert_no_error (error);
+  other_client = sp_sync_client_new (other);
+  sp_sync_client_sign_in_async (other_client, sp_server_fixture_get_url (server), "lw.a2", SYNC_PASSWORD,
+                                NULL, sync_keep_result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  account = sp_sync_client_sign_in_finish (other_client, result, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *nhs = sp_test_nhs_number (10 + i);
+      g_autoptr(SpPatient) patient = sp_test_patient_new ("Snapshot", "Okafor", nhs);
+
+      g_assert_true (sp_store_add_patient (other, patient, &error));
+      g_assert_no_error (error);
+    }
+  sync_other_desk (other_client);
+
+  WAIT_UNTIL (caseload_ready (f) && n_patients (f) == 0);
+  sync_sign_in_app (f, server, "lw.a1");
+  sync_assert_status (f, "Synced");
+  WAIT_UNTIL (caseload_ready (f) && n_patients (f) == 3);
+  log = sp_server_fixture_read_log (server);
+  g_assert_nonnull (strstr (log, "event=snapshot_made"));
+  g_assert_nonnull (strstr (log, "path=/v1/snapshot status=200"));
+  g_assert_cmpint (sp_store_outbox_count (sp_window_get_store (f->window)), ==, 0);
+
+  g_object_unref (other_client);
+  g_assert_finalize_object (other);
+  sp_test_remove_tree (other_dir);
+  sp_server_fixture_free (server);
+}
+
+static void
+test_sync_new_desk (Fixture       *f,
+                    gconstpointer  data)
+{
+  run_app (f, body_sync_new_desk);
+}
+
 #endif /* SIGNPOST_SERVER */
 
 static gboolean
@@ -3699,6 +3771,7 @@ main (int   argc,
   g_test_add ("/gui/sync/sign-in", Fixture, NULL, setup_local_desk, test_sync_sign_in, teardown);
   g_test_add ("/gui/sync/demo-refused", Fixture, NULL, setup_seeded, test_sync_demo_refused, teardown);
   g_test_add ("/gui/sync/conflicts", Fixture, NULL, setup_local_desk, test_sync_conflicts, teardown);
+  g_test_add ("/gui/sync/new-desk", Fixture, NULL, setup_new_desk, test_sync_new_desk, teardown);
 #endif
   g_test_add ("/gui/reports/activity-money-csv", Fixture, NULL, setup_seeded, test_reports, teardown);
   g_test_add ("/gui/letter/consent-and-sent", Fixture, NULL, setup_seeded, test_gp_letter, teardown);
