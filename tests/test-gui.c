@@ -2684,6 +2684,28 @@ sync_other_desk (SpSyncClient *client)
   g_assert_no_error (error);
 }
 
+/* A second desk, in its own file at @path, signed in as lw.a2. */
+static SpSyncClient *
+sync_other_desk_new (SpServerFixture  *server,
+                     const char       *path,
+                     SpStore         **store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SpSyncAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  SpSyncClient *client;
+
+  *store = sp_store_open (path, &error);
+  g_assert_no_error (error);
+  client = sp_sync_client_new (*store);
+  sp_sync_client_sign_in_async (client, sp_server_fixture_get_url (server), "lw.a2", SYNC_PASSWORD,
+                                NULL, sync_keep_result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  account = sp_sync_client_sign_in_finish (client, result, NULL, &error);
+  g_assert_no_error (error);
+  return client;  /* the result, which held the client, is gone */
+}
+
 /* Two desks change the same patients: the conflicts window shows mine and
  * theirs, and Keep Mine / Keep Theirs settle each. */
 static void
@@ -2696,8 +2718,6 @@ body_sync_conflicts (Fixture *f)
   g_autoptr(SpPatient) ben = sp_test_patient_new ("Ben", "Adeyemi", nhs);
   g_autofree char *other_dir = sp_test_make_dir ();
   g_autofree char *other_path = g_build_filename (other_dir, "other.db", NULL);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(SpSyncAccount) account = NULL;
   g_autoptr(GPtrArray) conflicts = NULL;
   g_autofree char *first_id = NULL;
   g_autofree char *second_id = NULL;
@@ -2717,15 +2737,7 @@ body_sync_conflicts (Fixture *f)
   sync_assert_status (f, "Synced");
 
   /* A second desk of the same practice has both patients. */
-  other = sp_store_open (other_path, &error);
-  g_assert_no_error (error);
-  other_client = sp_sync_client_new (other);
-  sp_sync_client_sign_in_async (other_client, sp_server_fixture_get_url (server), "lw.a2", SYNC_PASSWORD,
-                                NULL, sync_keep_result_cb, &result);
-  WAIT_UNTIL (result != NULL);
-  account = sp_sync_client_sign_in_finish (other_client, result, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);  /* it holds the client, and so the store */
+  other_client = sync_other_desk_new (server, other_path, &other);
   sync_other_desk (other_client);
   {
     g_autoptr(SpPatient) there = sp_store_get_patient (other, ben->record.id, NULL);
@@ -2828,20 +2840,10 @@ body_sync_new_desk (Fixture *f)
   g_autofree char *other_dir = sp_test_make_dir ();
   g_autofree char *other_path = g_build_filename (other_dir, "other.db", NULL);
   g_autofree char *log = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(SpSyncAccount) account = NULL;
   SpStore *other;
   SpSyncClient *other_client;
 
-  other = sp_store_open (other_path, &error);
-  g_assert_no_error (error);
-  other_client = sp_sync_client_new (other);
-  sp_sync_client_sign_in_async (other_client, sp_server_fixture_get_url (server), "lw.a2", SYNC_PASSWORD,
-                                NULL, sync_keep_result_cb, &result);
-  WAIT_UNTIL (result != NULL);
-  account = sp_sync_client_sign_in_finish (other_client, result, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  other_client = sync_other_desk_new (server, other_path, &other);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *nhs = sp_test_nhs_number (10 + i);

@@ -1958,6 +1958,32 @@ same_practices (SpStore    *store,
   return TRUE;
 }
 
+/* Copies the two columns @select reads on @from into @to with @insert. */
+static gboolean
+copy_rows (sqlite3    *from,
+           sqlite3    *to,
+           const char *select,
+           const char *insert)
+{
+  sqlite3_stmt *read = NULL;
+  sqlite3_stmt *write = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (from, select, -1, &read, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (to, insert, -1, &write, NULL);
+  while (rc == SQLITE_OK && sqlite3_step (read) == SQLITE_ROW)
+    {
+      sqlite3_bind_value (write, 1, sqlite3_column_value (read, 0));
+      sqlite3_bind_value (write, 2, sqlite3_column_value (read, 1));
+      rc = sqlite3_step (write) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+      sqlite3_reset (write);
+    }
+  sqlite3_finalize (read);
+  sqlite3_finalize (write);
+  return rc == SQLITE_OK;
+}
+
 /* Checks the downloaded file and gives it this desk's own state: its
  * meta (with the cursor at the snapshot's seq and the server's id) and its
  * practices. Sets @rows to the records it holds. */
@@ -1976,7 +2002,6 @@ prepare_snapshot (SpStore     *store,
   g_autofree char *seq_text = NULL;
   g_autofree char *copy_sql = NULL;
   sqlite3 *desk = sp_store_get_handle (store);
-  sqlite3_stmt *stmt = NULL;
   gint64 seq;
   int rc;
 
@@ -2023,42 +2048,8 @@ prepare_snapshot (SpStore     *store,
   /* The desk's own state, as it is now, into the snapshot. */
   if (sqlite3_exec (snap, "BEGIN; DELETE FROM meta; DELETE FROM practice; DELETE FROM outbox;", NULL, NULL, NULL) != SQLITE_OK)
     goto sqlite_fail;
-  stmt = NULL;
-  rc = sqlite3_prepare_v2 (desk, "SELECT key, value FROM meta", -1, &stmt, NULL);
-  while (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      sqlite3_stmt *insert = NULL;
-
-      rc = sqlite3_prepare_v2 (snap, "INSERT INTO meta (key, value) VALUES (?1, ?2)", -1, &insert, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_value (insert, 1, sqlite3_column_value (stmt, 0));
-          sqlite3_bind_value (insert, 2, sqlite3_column_value (stmt, 1));
-          rc = sqlite3_step (insert) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-        }
-      sqlite3_finalize (insert);
-    }
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  if (rc != SQLITE_OK)
-    goto sqlite_fail;
-  rc = sqlite3_prepare_v2 (desk, "SELECT ods, name FROM practice", -1, &stmt, NULL);
-  while (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      sqlite3_stmt *insert = NULL;
-
-      rc = sqlite3_prepare_v2 (snap, "INSERT INTO practice (ods, name) VALUES (?1, ?2)", -1, &insert, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_value (insert, 1, sqlite3_column_value (stmt, 0));
-          sqlite3_bind_value (insert, 2, sqlite3_column_value (stmt, 1));
-          rc = sqlite3_step (insert) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-        }
-      sqlite3_finalize (insert);
-    }
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  if (rc != SQLITE_OK)
+  if (!copy_rows (desk, snap, "SELECT key, value FROM meta", "INSERT INTO meta (key, value) VALUES (?1, ?2)") ||
+      !copy_rows (desk, snap, "SELECT ods, name FROM practice", "INSERT INTO practice (ods, name) VALUES (?1, ?2)"))
     goto sqlite_fail;
 
   /* The state copied must be the state checked under the lock later. */
