@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -1935,27 +1936,50 @@ static const char desk_state_sql[] =
   "       coalesce ((SELECT group_concat (ods || '=' || name, char (10)) "
   "                  FROM (SELECT ods, name FROM practice ORDER BY ods)), '')";
 
-/* The snapshot's practices are those of the account this desk signed in as. */
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The snapshot's practices (sorted, comma-joined, as the server keeps
+ * grants) are those of the account this desk signed in as. */
 static gboolean
 same_practices (SpStore    *store,
                 const char *snapshot_practices)
 {
   g_autofree char *text = sp_store_get_meta (store, META_PRACTICES);
   g_auto(GStrv) mine = strv_from_text (text);
-  g_auto(GStrv) theirs = g_strsplit (snapshot_practices, ",", -1);
+  g_autofree char *joined = NULL;
 
-  if (*snapshot_practices == '\0')
-    g_clear_pointer (&theirs, g_strfreev);
-  if (theirs == NULL)
-    theirs = g_new0 (char *, 1);
   if (mine == NULL)
-    mine = g_new0 (char *, 1);
-  if (g_strv_length (mine) != g_strv_length (theirs))
-    return FALSE;
-  for (guint i = 0; mine[i] != NULL; i++)
-    if (!g_strv_contains ((const char * const *) theirs, mine[i]))
-      return FALSE;
-  return TRUE;
+    return *snapshot_practices == '\0';
+  qsort (mine, g_strv_length (mine), sizeof (char *), compare_strings);
+  joined = g_strjoinv (",", mine);
+  return g_str_equal (joined, snapshot_practices);
+}
+
+/* A full disk while the server's records are stored: said in a sync's
+ * words (nothing of the desk is lost; the next sync tries again). */
+void
+sp_sync_set_disk_full (GError **error)
+{
+  g_set_error_literal (error, SP_ERROR, SP_ERROR_DISK_FULL,
+                       _("The disk is full, so the server’s records could not be stored. Free some space and sync again; "
+                         "nothing on this desk was lost."));
+}
+
+/* A failure writing the snapshot or the store while installing. */
+static void
+set_install_error (SpStore  *store,
+                   int       rc,
+                   GError  **error)
+{
+  if (rc == SQLITE_FULL)
+    sp_sync_set_disk_full (error);
+  else
+    sp_store_set_error (store, rc, error);
 }
 
 /* Copies the two columns @select reads on @from into @to with @insert. */
@@ -1999,8 +2023,7 @@ prepare_snapshot (SpStore     *store,
   g_autofree char *check = NULL;
   g_autofree char *server_id = NULL;
   g_autofree char *practices = NULL;
-  g_autofree char *seq_text = NULL;
-  g_autofree char *copy_sql = NULL;
+  char *copy_sql;
   sqlite3 *desk = sp_store_get_handle (store);
   gint64 seq;
   int rc;
@@ -2064,11 +2087,10 @@ prepare_snapshot (SpStore     *store,
       }
   }
 
-  seq_text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
-  copy_sql = sqlite3_mprintf ("INSERT OR REPLACE INTO meta (key, value) VALUES (%Q, %Q), (%Q, %Q)",
-                              META_CURSOR, seq_text, META_SERVER_ID, server_id);
+  copy_sql = sqlite3_mprintf ("INSERT OR REPLACE INTO meta (key, value) VALUES (%Q, '%lld'), (%Q, %Q)",
+                              META_CURSOR, (long long) seq, META_SERVER_ID, server_id);
   rc = sqlite3_exec (snap, copy_sql, NULL, NULL, NULL);
-  sqlite3_free (g_steal_pointer (&copy_sql));
+  sqlite3_free (copy_sql);
   if (rc != SQLITE_OK || sqlite3_exec (snap, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     goto sqlite_fail;
   return TRUE;
@@ -2077,11 +2099,11 @@ sqlite_fail:
   {
     g_autofree char *why = g_strdup (sqlite3_errmsg (snap));
 
+    int code = sqlite3_errcode (snap);
+
     sqlite3_exec (snap, "ROLLBACK", NULL, NULL, NULL);
-    if (sqlite3_errcode (snap) == SQLITE_FULL)
-      g_set_error (error, SP_ERROR, SP_ERROR_DISK_FULL,
-                   _("The disk is full, so the server’s records could not be stored. Free some space and sync again; "
-                     "nothing on this desk was lost."));
+    if (code == SQLITE_FULL)
+      sp_sync_set_disk_full (error);
     else
       snapshot_unusable (error, why);
     return FALSE;
@@ -2180,7 +2202,7 @@ sp_sync_store_install_snapshot (SpStore      *store,
   if (rc != SQLITE_OK && rc != SQLITE_DONE)
     {
       sqlite3_backup_finish (backup);
-      sp_store_set_error (store, rc, error);
+      set_install_error (store, rc, error);
       goto out;
     }
   if (!still_as_checked (store, state))
@@ -2194,7 +2216,7 @@ sp_sync_store_install_snapshot (SpStore      *store,
   if (rc != SQLITE_DONE)
     {
       /* Finishing early rolls the copy back: the store is as it was. */
-      sp_store_set_error (store, rc, error);
+      set_install_error (store, rc, error);
       goto out;
     }
   /* The whole store passed through the log: into the file now, synced,

@@ -158,6 +158,7 @@ gboolean     sp_sync_store_apply_page      (SpStore       *store,
                                             GError       **error);
 
 gboolean     sp_sync_store_is_new_desk     (SpStore       *store);
+void         sp_sync_set_disk_full         (GError       **error);
 gboolean     sp_sync_store_install_snapshot (SpStore      *store,
                                             const char    *path,
                                             SpSyncCounts  *counts,

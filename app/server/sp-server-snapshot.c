@@ -144,12 +144,6 @@ sp_server_snapshots_free (SpServerSnapshots *self)
   g_free (self);
 }
 
-const char *
-sp_server_snapshots_get_folder (SpServerSnapshots *self)
-{
-  return self->folder;
-}
-
 /* ---- Making one ---------------------------------------------------------- */
 
 static gboolean
@@ -292,7 +286,8 @@ fill (sqlite3             *db,
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
-  /* One file, no journal: a snapshot that fails part-way is thrown away. */
+  /* One file (no write-ahead log), nothing synced: a snapshot that fails
+   * part-way is thrown away. */
   if (!exec (db, "PRAGMA journal_mode = DELETE", error) ||
       !exec (db, "PRAGMA synchronous = OFF", error) ||
       !exec (db, "PRAGMA cache_size = -65536", error) ||
@@ -413,8 +408,7 @@ make (SpServerSnapshots   *self,
     {
       set_failed (error, g_strerror (errno));
       g_unlink (part);
-      g_free (snapshot->path);
-      g_free (snapshot);
+      snapshot_free (snapshot);
       return NULL;
     }
   snapshot->file = g_mapped_file_new (snapshot->path, FALSE, error);
@@ -425,7 +419,7 @@ make (SpServerSnapshots   *self,
     }
 
   {
-    g_autofree char *detail = g_strdup_printf ("practices:%s seq:%" G_GINT64_FORMAT " bytes:%" G_GSIZE_FORMAT " ms:%" G_GINT64_FORMAT,
+    g_autofree char *detail = g_strdup_printf ("practices:%s;seq:%" G_GINT64_FORMAT ";bytes:%" G_GSIZE_FORMAT ";ms:%" G_GINT64_FORMAT,
                                                *key != '\0' ? key : "-", seq,
                                                g_mapped_file_get_length (snapshot->file),
                                                (g_get_monotonic_time () - started) / 1000);

@@ -27,7 +27,6 @@ SpServerSnapshots *sp_server_snapshots_new    (const char          *db_path,
                                                gint64               max_behind,
                                                GError             **error);
 void               sp_server_snapshots_free   (SpServerSnapshots   *self);
-const char        *sp_server_snapshots_get_folder (SpServerSnapshots *self);
 GBytes            *sp_server_snapshots_get    (SpServerSnapshots   *self,
                                                const char * const  *practices,
                                                gint64              *seq,

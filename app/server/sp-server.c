@@ -411,6 +411,15 @@ job_only_reads (const Job *job)
   return job->kind == JOB_CHANGES || job->kind == JOB_HEALTH;
 }
 
+static GThreadPool *
+job_pool (SpServer  *self,
+          const Job *job)
+{
+  if (job->kind == JOB_SNAPSHOT)
+    return self->snapshot_pool;
+  return job_only_reads (job) ? self->read_pool : self->write_pool;
+}
+
 /* In a pool thread: the job, on a reader if it only reads, and its
  * commits on disk before it is answered. */
 static void
@@ -526,10 +535,7 @@ run_job (SpServer          *self,
   self->n_jobs++;
   soup_server_message_pause (msg);
   /* The pool's thread returns the task (to this main context) and drops it. */
-  if (job->kind == JOB_SNAPSHOT)
-    g_thread_pool_push (self->snapshot_pool, task, NULL);
-  else
-    g_thread_pool_push (job_only_reads (job) ? self->read_pool : self->write_pool, task, NULL);
+  g_thread_pool_push (job_pool (self, job), task, NULL);
 }
 
 /* ---- Routes -------------------------------------------------------------- */

@@ -13,7 +13,6 @@ typedef enum
   SP_SYNC_STAGE_BATCH_DONE,   /* a batch's answer was applied; n = batches so far */
   SP_SYNC_STAGE_PUSHED,       /* the push is over, the pull is next */
   SP_SYNC_STAGE_PAGE_DONE,    /* a page and its cursor were committed; n = pages so far */
-  SP_SYNC_STAGE_SNAPSHOT_PART, /* another 64 MiB of a snapshot arrived; n = how many so far */
   SP_SYNC_STAGE_SNAPSHOT_FETCHED, /* a snapshot is downloaded whole, not yet installed */
 } SpSyncStage;
 

@@ -854,81 +854,53 @@ remove_stale_snapshots (const char *db_path)
       }
 }
 
+/* Reads the snapshot answer into the file at @path. FALSE with @error set
+ * when the sync must stop (cancelled, the file cannot be written); FALSE
+ * with no error when the answer broke off: the desk pulls the changes
+ * instead. */
 static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         length,
-           int          *saved_errno)
-{
-  while (length > 0)
-    {
-      gssize n = write (fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          *saved_errno = n < 0 ? errno : EIO;
-          return FALSE;
-        }
-      data += n;
-      length -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Reads the snapshot answer into @fd. FALSE with @error set when the sync
- * must stop (cancelled, the disk full); FALSE with no error when the
- * answer broke off: the desk pulls the changes instead. */
-static gboolean
-download (SyncJob       *job,
-          GInputStream  *stream,
+download (GInputStream  *stream,
           goffset        expected,
-          int            fd,
+          const char    *path,
           GCancellable  *cancellable,
           GError       **error)
 {
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GOutputStream) out = NULL;
   g_autofree guint8 *buffer = g_malloc (SNAPSHOT_CHUNK);
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GError) write_error = NULL;
   goffset total = 0;
-  guint reported = 0;
+  gssize n;
 
-  for (;;)
+  out = G_OUTPUT_STREAM (g_file_append_to (file, G_FILE_CREATE_PRIVATE, cancellable, &write_error));
+  while (out != NULL && (n = g_input_stream_read (stream, buffer, SNAPSHOT_CHUNK, cancellable, &read_error)) > 0)
     {
-      gssize n = g_input_stream_read (stream, buffer, SNAPSHOT_CHUNK, cancellable, &local_error);
-      int saved_errno = 0;
-
-      if (n < 0)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          g_debug ("The snapshot broke off after %" G_GOFFSET_FORMAT " bytes: %s", total, local_error->message);
-          return FALSE;
-        }
-      if (n == 0)
+      if (!g_output_stream_write_all (out, buffer, (gsize) n, NULL, cancellable, &write_error))
         break;
-      if (!write_all (fd, buffer, (gsize) n, &saved_errno))
-        {
-          if (saved_errno == ENOSPC || saved_errno == EDQUOT)
-            g_set_error_literal (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
-                                 _("The disk is full, so the server’s records could not be stored. Free some space "
-                                   "and sync again; nothing on this desk was lost."));
-          else
-            g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
-                         _("The server’s records could not be written next to this desk’s database (%s). "
-                           "Nothing on this desk was lost."), g_strerror (saved_errno));
-          return FALSE;
-        }
       total += n;
-      if (total / (64 * SNAPSHOT_CHUNK) > reported)
-        run_hook (job, SP_SYNC_STAGE_SNAPSHOT_PART, ++reported);
     }
-  if (total != expected)
+  if (out != NULL && write_error == NULL)
+    g_output_stream_close (out, cancellable, &write_error);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (g_error_matches (write_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     {
-      g_debug ("The snapshot broke off: %" G_GOFFSET_FORMAT " of %" G_GOFFSET_FORMAT " bytes", total, expected);
+      sp_sync_set_disk_full (error);
+      return FALSE;
+    }
+  if (write_error != NULL)
+    {
+      g_set_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_FAILED,
+                   _("The server’s records could not be written next to this desk’s database (%s). "
+                     "Nothing on this desk was lost."), write_error->message);
+      return FALSE;
+    }
+  if (read_error != NULL || total != expected)
+    {
+      g_debug ("The snapshot broke off: %" G_GOFFSET_FORMAT " of %" G_GOFFSET_FORMAT " bytes (%s)", total, expected,
+               read_error != NULL ? read_error->message : "end of answer");
       return FALSE;
     }
   return TRUE;
@@ -995,9 +967,9 @@ bootstrap (SyncJob       *job,
       g_debug ("No snapshot: %s", g_strerror (errno));
       return TRUE;
     }
-  started = g_get_monotonic_time ();
-  ok = download (job, stream, soup_message_headers_get_content_length (headers), fd, cancellable, error);
   close (fd);
+  started = g_get_monotonic_time ();
+  ok = download (stream, soup_message_headers_get_content_length (headers), tmp, cancellable, error);
   g_input_stream_close (stream, NULL, NULL);
   if (ok)
     {
