@@ -2536,6 +2536,8 @@ test_net_snapshot (Net           *net,
   g_autofree char *journal = NULL;
   g_autofree char *check = NULL;
   SpSyncCounts counts;
+  struct stat file_before, file_after;
+  sqlite3 *opened = NULL;
   guint before;
 
   add_patients (net->a1, 0, 12);
@@ -2546,8 +2548,18 @@ test_net_snapshot (Net           *net,
   edit_patient (net->a1, first, "01632 960002", NULL);
   desk_sync (net->a1, NULL);
 
+  g_assert_cmpint (g_stat (net->a2->path, &file_before), ==, 0);
+  /* Opened, not read yet: as another program starting at that moment. */
+  g_assert_cmpint (sqlite3_open_v2 (net->a2->path, &opened, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   desk_sync (net->a2, &counts);
-  g_assert_cmpuint (counts.snapshot, ==, 1);
+  /* The desk's store was its one connection: the file became the store. */
+  g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_TAKEN);
+  g_assert_cmpint (g_stat (net->a2->path, &file_after), ==, 0);
+  g_assert_true (file_before.st_ino != file_after.st_ino);
+  /* That program finds no database in the file replaced, rather than an
+   * empty desk it could write in. */
+  g_assert_cmpint (sqlite3_exec (opened, "SELECT count(*) FROM patient", NULL, NULL, NULL), ==, SQLITE_NOTADB);
+  sqlite3_close (opened);
   g_assert_cmpuint (counts.pages, ==, 1);   /* the pull after it: nothing since */
   g_assert_cmpuint (counts.pulled, ==, synced_rows (net->a2));
   g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 12);
@@ -2576,7 +2588,7 @@ test_net_snapshot (Net           *net,
   desk_sync (net->a1, NULL);
   late = desk_open (net, "lw.a2", "late.db");
   desk_sync (late, &counts);
-  g_assert_cmpuint (counts.snapshot, ==, 1);
+  g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_TAKEN);
   g_assert_cmpuint (counts.pulled, ==, synced_rows (late));
   before = synced_rows (net->a2);
   desk_sync (net->a2, &counts);
@@ -2599,6 +2611,40 @@ test_net_snapshot (Net           *net,
   g_assert_cmpuint (counts.pushed, >=, 1);
   desk_free (pages);
   desk_free (late);
+}
+
+/* While another connection has the store open (a window's worker, another
+ * program), the snapshot cannot take the store's place: it is copied in,
+ * and both connections read the same records as a desk pulling pages. */
+static void
+test_net_snapshot_shared (Net           *net,
+                          gconstpointer  data)
+{
+  g_autoptr(SpStore) other = NULL;
+  g_autofree char *by_snapshot = NULL;
+  g_autofree char *by_pages = NULL;
+  SpSyncCounts counts;
+  Desk *pages;
+
+  add_patients (net->a1, 0, 7);
+  desk_sync (net->a1, NULL);
+  other = sp_test_open (net->a2->path);
+  g_assert_cmpint (sp_test_count_rows (other, "patient"), ==, 0);
+
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_COPIED);
+  g_assert_cmpuint (counts.pulled, ==, synced_rows (net->a2));
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 7);
+  g_assert_cmpint (sp_test_count_rows (other, "patient"), ==, 7);
+  g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
+
+  pages = desk_open (net, "lw.a2", "pages.db");
+  sp_sync_client_set_use_snapshots (pages->client, FALSE);
+  desk_sync (pages, NULL);
+  by_pages = dump_rows (pages);
+  by_snapshot = dump_rows (net->a2);
+  g_assert_cmpstr (by_snapshot, ==, by_pages);
+  desk_free (pages);
 }
 
 /* A desk that holds records of its own never starts from a snapshot: they
@@ -2697,7 +2743,7 @@ test_net_snapshot_killed (Net           *net,
   g_assert_false (sync_now (net->a2->client, NULL, &counts, &error));
   g_assert_true (stopper.fired);
   g_assert_error (error, SP_SYNC_ERROR, SP_SYNC_ERROR_INTERRUPTED);
-  g_assert_cmpuint (counts.snapshot, ==, 1);
+  g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_TAKEN);
   g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 5);
   sp_sync_client_set_test_hook (net->a2->client, NULL, NULL);
 
@@ -2764,6 +2810,7 @@ main (int    argc,
   NET ("/sync/net/first-sign-in-catalogue", test_net_first_sign_in_catalogue);
   NET ("/sync/net/cli-catalogue-replaced", test_net_cli_catalogue_replaced);
   NET ("/sync/net/snapshot", test_net_snapshot);
+  NET ("/sync/net/snapshot-shared", test_net_snapshot_shared);
   NET ("/sync/net/snapshot-not-new", test_net_snapshot_not_new);
   NET ("/sync/net/snapshot-damaged", test_net_snapshot_damaged);
   NET ("/sync/net/snapshot-killed", test_net_snapshot_killed);

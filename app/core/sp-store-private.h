@@ -35,6 +35,10 @@ SpStmt   *sp_store_prepare      (SpStore       *self,
 gboolean  sp_store_step_done    (SpStore       *self,
                                  SpStmt        *stmt,
                                  GError       **error);
+gboolean  sp_store_reopen       (SpStore       *self,
+                                 GError       **error);
+gboolean  sp_store_in_transaction (SpStore     *self);
+guint     sp_store_get_busy_timeout (SpStore   *self);
 void      sp_store_set_error    (SpStore       *self,
                                  int            rc,
                                  GError       **error);

@@ -34,6 +34,7 @@ struct _SpStore
   char        *path;
   GHashTable  *statements;   /* SQL text → sqlite3_stmt */
   guint        depth;        /* transaction nesting: 0 none, >1 savepoints */
+  guint        busy_timeout_ms;
 
   char        *user;
   SpRoles      roles;
@@ -84,6 +85,7 @@ sp_store_init (SpStore *self)
                                             finalize_statement);
   self->user = g_strdup (g_get_user_name ());
   self->roles = SP_ROLE_LINK_WORKER | SP_ROLE_ADMIN;
+  self->busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 /* Turns a SQLite result code into words a link worker can act on. Every
@@ -379,6 +381,68 @@ check_location (const char  *path,
   return TRUE;
 }
 
+/* Opens self->path on self->db, checks it is ours and of a schema this
+ * version reads, and brings it up to date. */
+static gboolean
+open_connection (SpStore  *self,
+                 GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 app_id = 0;
+  gint64 version = 0;
+  gint64 n_objects = 0;
+  int rc;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      sp_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, FALSE);
+  sqlite3_busy_timeout (self->db, (int) self->busy_timeout_ms);
+
+  if (!pragma_int (self, "PRAGMA application_id", &app_id, &local_error) ||
+      !pragma_int (self, "PRAGMA user_version", &version, &local_error) ||
+      !pragma_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, &local_error))
+    {
+      if (g_error_matches (local_error, SP_ERROR, SP_ERROR_NOT_SIGNPOST))
+        g_set_error (error, SP_ERROR, SP_ERROR_NOT_SIGNPOST,
+                     _("“%s” is not a Signpost database, so it was not opened. It was left as it was."),
+                     self->path);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (app_id != SP_APPLICATION_ID && (app_id != 0 || n_objects > 0 || version != 0))
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_NOT_SIGNPOST,
+                   _("“%s” is a database, but not one made by Signpost, so it was not opened. It was left as it was."),
+                   self->path);
+      return FALSE;
+    }
+
+  if (version > SP_SCHEMA_VERSION)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_NEWER_SCHEMA,
+                   _("This database was made by a newer Signpost (schema version %" PRId64
+                     "; this version reads up to %d). Update Signpost to open it; the file was left as it was."),
+                   version, SP_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
+      !migrate (self, version, error))
+    return FALSE;
+
+  return TRUE;
+}
+
 /* Opens (creating it if need be) a Signpost database and brings its schema
  * up to date. A file that is not ours, or is newer than this version, is
  * refused before anything is written to it. */
@@ -387,11 +451,6 @@ sp_store_open (const char  *path,
                GError     **error)
 {
   g_autoptr(SpStore) self = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gint64 app_id = 0;
-  gint64 version = 0;
-  gint64 n_objects = 0;
-  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -401,52 +460,7 @@ sp_store_open (const char  *path,
 
   self = g_object_new (SP_TYPE_STORE, NULL);
   self->path = g_strdup (path);
-
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      sp_store_set_error (self, rc, error);
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, FALSE);
-  sqlite3_busy_timeout (self->db, DEFAULT_BUSY_TIMEOUT_MS);
-
-  if (!pragma_int (self, "PRAGMA application_id", &app_id, &local_error) ||
-      !pragma_int (self, "PRAGMA user_version", &version, &local_error) ||
-      !pragma_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, &local_error))
-    {
-      if (g_error_matches (local_error, SP_ERROR, SP_ERROR_NOT_SIGNPOST))
-        g_set_error (error, SP_ERROR, SP_ERROR_NOT_SIGNPOST,
-                     _("“%s” is not a Signpost database, so it was not opened. It was left as it was."),
-                     path);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  if (app_id != SP_APPLICATION_ID && (app_id != 0 || n_objects > 0 || version != 0))
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_NOT_SIGNPOST,
-                   _("“%s” is a database, but not one made by Signpost, so it was not opened. It was left as it was."),
-                   path);
-      return NULL;
-    }
-
-  if (version > SP_SCHEMA_VERSION)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_NEWER_SCHEMA,
-                   _("This database was made by a newer Signpost (schema version %" PRId64
-                     "; this version reads up to %d). Update Signpost to open it; the file was left as it was."),
-                   version, SP_SCHEMA_VERSION);
-      return NULL;
-    }
-
-  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !migrate (self, version, error))
+  if (!open_connection (self, error))
     return NULL;
 
   /* In local mode the desk works for the one practice it was set up with. */
@@ -462,6 +476,30 @@ sp_store_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* Closes the connection and opens the file at the store's path again:
+ * after another file was put in its place (a new desk's first sync takes
+ * the server's snapshot as its database). Every statement is prepared
+ * again; the actor and the clock stay. Not inside a transaction. */
+gboolean
+sp_store_reopen (SpStore  *self,
+                 GError  **error)
+{
+  g_return_val_if_fail (SP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  g_hash_table_remove_all (self->statements);
+  sqlite3_close_v2 (self->db);
+  self->db = NULL;
+  return open_connection (self, error);
+}
+
+gboolean
+sp_store_in_transaction (SpStore *self)
+{
+  g_return_val_if_fail (SP_IS_STORE (self), FALSE);
+  return self->depth > 0;
+}
+
 const char *
 sp_store_get_path (SpStore *self)
 {
@@ -474,7 +512,15 @@ sp_store_set_busy_timeout (SpStore *self,
                            guint    milliseconds)
 {
   g_return_if_fail (SP_IS_STORE (self));
+  self->busy_timeout_ms = milliseconds;
   sqlite3_busy_timeout (self->db, (int) milliseconds);
+}
+
+guint
+sp_store_get_busy_timeout (SpStore *self)
+{
+  g_return_val_if_fail (SP_IS_STORE (self), 0);
+  return self->busy_timeout_ms;
 }
 
 /* ---- The clock --------------------------------------------------------- */

@@ -12,10 +12,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "sp-error.h"
 #include "sp-store-private.h"
@@ -2110,6 +2114,17 @@ sqlite_fail:
   }
 }
 
+/* Whether the desk on @db is still new, its own state still @state. */
+static gboolean
+unchanged_since (sqlite3    *db,
+                 const char *state)
+{
+  g_autofree char *sql = holds_anything_sql ();
+  g_autofree char *now = db_text (db, desk_state_sql);
+
+  return now != NULL && g_str_equal (now, state) && db_int (db, sql) == 0;
+}
+
 /* Checks, with a connection of its own, that the desk is still new and its
  * state is still @state: called while the copy holds the store's write
  * lock, so nothing can be written between this check and the copy. */
@@ -2117,75 +2132,198 @@ static gboolean
 still_as_checked (SpStore    *store,
                   const char *state)
 {
-  g_autofree char *sql = holds_anything_sql ();
-  g_autofree char *now = NULL;
   sqlite3 *db = NULL;
   gboolean same = FALSE;
 
   if (sqlite3_open_v2 (sp_store_get_path (store), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-    {
-      now = db_text (db, desk_state_sql);
-      same = now != NULL && g_strcmp0 (now, state) == 0 && db_int (db, sql) == 0;
-    }
+    same = unchanged_since (db, state);
   sqlite3_close (db);
   return same;
 }
 
-/* Makes the downloaded snapshot at @path this desk's store: checked
- * first (a Signpost database of this schema, undamaged, of this account's
- * practices), then given the desk's own state and copied over the store
- * page by page with SQLite's backup, under the store's write lock, only if
- * the desk is still new (sp_sync_store_is_new_desk()) at that moment.
- * Other connections to the store see the new content at their next read.
- * On failure nothing of the desk has changed; the error says why (a
- * snapshot that cannot be used is SP_ERROR_INVALID: pull the changes
- * instead). @path is left for the caller to remove. */
-gboolean
-sp_sync_store_install_snapshot (SpStore      *store,
-                                const char   *path,
-                                SpSyncCounts *counts,
-                                GError      **error)
+/* Readies the downloaded snapshot at @path to become this new desk's
+ * store: checks it (a Signpost database of this schema, undamaged, of this
+ * account's practices) and gives it the desk's own state (its meta, with
+ * the cursor at the snapshot's seq and the server's id, and its
+ * practices), written and synced to disk. Returns that state, which
+ * sp_sync_store_take_snapshot() or sp_sync_store_install_snapshot() then
+ * check is still the desk's, and sets @rows to the records the snapshot
+ * holds. A snapshot that cannot be used is SP_ERROR_INVALID: pull the
+ * changes instead. The store is not written. */
+char *
+sp_sync_store_prepare_snapshot (SpStore     *store,
+                                const char  *path,
+                                gint64      *rows,
+                                GError     **error)
 {
   g_autofree char *state = NULL;
+  sqlite3 *desk;
+  sqlite3 *snap = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (SP_IS_STORE (store), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (rows != NULL, NULL);
+
+  desk = sp_store_get_handle (store);
+  if (!sp_sync_store_is_new_desk (store))
+    {
+      snapshot_unusable (error, _("this desk already holds records"));
+      return NULL;
+    }
+  state = db_text (desk, desk_state_sql);
+  if (state == NULL)
+    {
+      sp_store_set_error (store, sqlite3_errcode (desk), error);
+      return NULL;
+    }
+
+  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      snapshot_unusable (error, sqlite3_errmsg (snap));
+      sqlite3_close (snap);
+      return NULL;
+    }
+  sqlite3_busy_timeout (snap, 5000);
+  /* The commit syncs the whole file, as downloaded, to disk. */
+  sqlite3_exec (snap, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  ok = prepare_snapshot (store, snap, state, rows, error);
+  sqlite3_close (snap);
+  return ok ? g_steal_pointer (&state) : NULL;
+}
+
+static void
+not_alone (GError **error)
+{
+  g_set_error_literal (error, SP_ERROR, SP_ERROR_LOCKED,
+                       _("The database is open in another window or program."));
+}
+
+/* Makes the snapshot at @path, readied by sp_sync_store_prepare_snapshot(),
+ * the store itself: the file is put in the store's place, and the store
+ * opens it. Nothing is copied, so this takes milliseconds whatever the
+ * size; the whole file was checked and synced when it was readied. It is
+ * done only when @store's is the one connection to the database (another,
+ * in this program or another, would go on with the file replaced), and
+ * under an exclusive lock, only if the desk is still as it was readied.
+ * Call it on @store's thread, outside a transaction. On failure the store
+ * is as it was: SP_ERROR_LOCKED when another connection is open (copy it
+ * in with sp_sync_store_install_snapshot() instead), SP_ERROR_INVALID when
+ * something was saved on the desk meanwhile. */
+gboolean
+sp_sync_store_take_snapshot (SpStore     *store,
+                             const char  *path,
+                             const char  *state,
+                             GError     **error)
+{
+  static const char blank_header[100] = { 0 };
+  g_autofree char *mode = NULL;
+  g_autofree char *folder = NULL;
+  sqlite3 *desk;
+  gboolean ok;
+  int replaced;
+  int fd;
+
+  g_return_val_if_fail (SP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  if (sp_store_in_transaction (store))
+    {
+      not_alone (error);
+      return FALSE;
+    }
+  desk = sp_store_get_handle (store);
+  /* Leaving write-ahead mode needs the one connection to the file: asked
+   * without waiting, as the window waits on this. */
+  sqlite3_busy_timeout (desk, 0);
+  mode = db_text (desk, "PRAGMA journal_mode = DELETE");
+  if (g_strcmp0 (mode, "delete") != 0 ||
+      sqlite3_exec (desk, "BEGIN EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      not_alone (error);
+      goto restore;
+    }
+  /* No other connection can read or write now. */
+  if (!unchanged_since (desk, state))
+    {
+      sqlite3_exec (desk, "ROLLBACK", NULL, NULL, NULL);
+      snapshot_unusable (error, _("something was saved on this desk meanwhile"));
+      goto restore;
+    }
+  replaced = open (sp_store_get_path (store), O_WRONLY | O_CLOEXEC);
+  if (replaced < 0 || g_rename (path, sp_store_get_path (store)) != 0)
+    {
+      int saved = errno;
+
+      sqlite3_exec (desk, "ROLLBACK", NULL, NULL, NULL);
+      if (replaced >= 0)
+        close (replaced);
+      g_set_error (error, SP_ERROR, SP_ERROR_LOCKED,
+                   _("The database could not be replaced (%s)."), g_strerror (saved));
+      goto restore;
+    }
+  /* A program that opened the store's path a moment ago, and waits on
+   * the lock, has the file replaced: it must find no database there, not
+   * an empty desk to write in (and a log beside the new file). */
+  if (pwrite (replaced, blank_header, sizeof blank_header, 0) != (ssize_t) sizeof blank_header)
+    g_warning ("The replaced database could not be blanked: %s", g_strerror (errno));
+  /* The rename itself on disk. */
+  folder = g_path_get_dirname (sp_store_get_path (store));
+  fd = open (folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+  sqlite3_exec (desk, "ROLLBACK", NULL, NULL, NULL);
+  ok = sp_store_reopen (store, error);
+  /* Only now: closing a file drops every lock this program holds on it. */
+  close (replaced);
+  return ok;
+
+restore:
+  sqlite3_exec (desk, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+  sp_store_set_busy_timeout (store, sp_store_get_busy_timeout (store));
+  return FALSE;
+}
+
+/* Copies the snapshot at @path, readied by
+ * sp_sync_store_prepare_snapshot(), over the store page by page with
+ * SQLite's backup, under the store's write lock, only if the desk is
+ * still as it was readied at that moment. For when other connections have
+ * the store open: they see the new content at their next read. On failure
+ * nothing of the desk has changed; the error says why (SP_ERROR_INVALID:
+ * pull the changes instead). @path is left for the caller to remove. */
+gboolean
+sp_sync_store_install_snapshot (SpStore     *store,
+                                const char  *path,
+                                const char  *state,
+                                GError     **error)
+{
   g_autofree char *mode = NULL;
   sqlite3 *desk;
   sqlite3 *snap = NULL;
   sqlite3_backup *backup = NULL;
   gboolean journal_changed = FALSE;
   gboolean ok = FALSE;
-  gint64 rows = 0;
   int rc;
 
   g_return_val_if_fail (SP_IS_STORE (store), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
 
   desk = sp_store_get_handle (store);
-  if (!sp_sync_store_is_new_desk (store))
-    {
-      snapshot_unusable (error, _("this desk already holds records"));
-      return FALSE;
-    }
-  state = db_text (desk, desk_state_sql);
-  if (state == NULL)
-    {
-      sp_store_set_error (store, sqlite3_errcode (desk), error);
-      return FALSE;
-    }
-
-  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
     {
       snapshot_unusable (error, sqlite3_errmsg (snap));
       goto out;
     }
-  sqlite3_busy_timeout (snap, 5000);
-  if (!prepare_snapshot (store, snap, state, &rows, error))
-    goto out;
 
   /* With no other connection open, the copy is written once, straight
-   * into the file; in write-ahead mode (the app has the store open) it
-   * goes through the log first, and no sync is needed until the log is
-   * copied into the file below: a copy lost to a power cut before then
-   * leaves the desk as new as it was. */
+   * into the file; in write-ahead mode it goes through the log first, and
+   * no sync is needed until the log is copied into the file below: a copy
+   * lost to a power cut before then leaves the desk as new as it was. */
   mode = db_text (desk, "PRAGMA journal_mode = DELETE");
   journal_changed = g_strcmp0 (mode, "delete") == 0;
   if (!journal_changed)
@@ -2223,8 +2361,6 @@ sp_sync_store_install_snapshot (SpStore      *store,
    * and the log emptied (at size L it would keep a gigabyte). */
   if (!journal_changed)
     sqlite3_exec (desk, "PRAGMA wal_checkpoint (TRUNCATE)", NULL, NULL, NULL);
-  if (counts != NULL)
-    counts->pulled += (guint) MIN (rows, G_MAXUINT);
   ok = TRUE;
 
 out:

@@ -63,6 +63,13 @@ gboolean       sp_sync_store_set_last_result  (SpStore             *store,
 
 /* ---- What one sync did --------------------------------------------------- */
 
+typedef enum
+{
+  SP_SYNC_SNAPSHOT_NONE,
+  SP_SYNC_SNAPSHOT_COPIED,   /* copied into the store: another connection had it open */
+  SP_SYNC_SNAPSHOT_TAKEN,    /* put in the store's place: nothing copied */
+} SpSyncSnapshot;
+
 typedef struct
 {
   guint pushed;     /* my changes the server applied */
@@ -74,7 +81,8 @@ typedef struct
   guint restarts;   /* the server was replaced or restored: pulled again from the start */
   guint replaced;   /* this desk's own never-synced catalogue entries that signing in
                      * replaced with the server's catalogue (reported until a sync completes) */
-  guint snapshot;   /* 1: this desk started from the server's snapshot of its practices */
+  guint snapshot;   /* this desk started from the server's snapshot of its practices:
+                     * SP_SYNC_SNAPSHOT_TAKEN as its database, or _COPIED into it */
 } SpSyncCounts;
 
 /* ---- Pushing ------------------------------------------------------------- */
@@ -159,10 +167,18 @@ gboolean     sp_sync_store_apply_page      (SpStore       *store,
 
 gboolean     sp_sync_store_is_new_desk     (SpStore       *store);
 void         sp_sync_set_disk_full         (GError       **error);
-gboolean     sp_sync_store_install_snapshot (SpStore      *store,
+char        *sp_sync_store_prepare_snapshot (SpStore     *store,
+                                             const char  *path,
+                                             gint64      *rows,
+                                             GError     **error);
+gboolean     sp_sync_store_take_snapshot   (SpStore       *store,
                                             const char    *path,
-                                            SpSyncCounts  *counts,
+                                            const char    *state,
                                             GError       **error);
+gboolean     sp_sync_store_install_snapshot (SpStore      *store,
+                                             const char   *path,
+                                             const char   *state,
+                                             GError      **error);
 
 /* ---- Conflicts and refused changes -------------------------------------- */
 

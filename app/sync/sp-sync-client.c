@@ -370,11 +370,33 @@ typedef struct
   gboolean        answered;   /* the server answered something in this sync */
   SpSyncCounts    counts;
   GError         *forbidden;  /* the push was refused; the pull still ran */
+
+  /* A new desk's snapshot, downloaded, checked and given the desk's own
+   * state beside the store, between the two halves of the sync. */
+  char           *snapshot;
+  char           *snapshot_state;
+  gint64          snapshot_rows;
+  gboolean        second_half;
 } SyncJob;
 
 static void
-sync_job_free (SyncJob *job)
+discard_snapshot (SyncJob *job)
 {
+  if (job->snapshot != NULL)
+    {
+      g_autofree char *journal = g_strconcat (job->snapshot, "-journal", NULL);
+
+      g_unlink (job->snapshot);
+      g_unlink (journal);
+    }
+  g_clear_pointer (&job->snapshot, g_free);
+  g_clear_pointer (&job->snapshot_state, g_free);
+}
+
+static void
+sync_job_clear (SyncJob *job)
+{
+  discard_snapshot (job);
   g_free (job->db_path);
   g_free (job->server_url);
   if (job->token != NULL)
@@ -385,7 +407,19 @@ sync_job_free (SyncJob *job)
   g_clear_object (&job->session);
   g_clear_pointer (&job->rand, g_rand_free);
   g_clear_error (&job->forbidden);
-  g_free (job);
+}
+
+/* Each half of the sync holds the job. */
+static SyncJob *
+sync_job_ref (SyncJob *job)
+{
+  return g_atomic_rc_box_acquire (job);
+}
+
+static void
+sync_job_unref (SyncJob *job)
+{
+  g_atomic_rc_box_release_full (job, (GDestroyNotify) sync_job_clear);
 }
 
 static void
@@ -907,16 +941,19 @@ download (GInputStream  *stream,
 }
 
 /* A new desk starts from the server's snapshot of its practices: one file,
- * written as it arrives and made the store in one copy, instead of every
- * change since the server began (docs/sync-protocol.md, *Snapshots*). The
- * pull then brings what changed since. Returns FALSE with @error only
- * when the sync must stop; a server without snapshots, an answer that
- * broke off or a snapshot that cannot be used leave the pull to do it all. */
+ * made the store as a whole instead of every change since the server
+ * began (docs/sync-protocol.md, *Snapshots*). The first half of the sync
+ * downloads it beside the store, checks it and gives it the desk's own
+ * state; the store's own thread then puts it in the store's place
+ * (take_snapshot()), and the second half pulls what changed since.
+ * Returns FALSE with @error only when the sync must stop; a server without
+ * snapshots, an answer that broke off or a snapshot that cannot be used
+ * leave job->snapshot unset, and the pull does it all. */
 static gboolean
-bootstrap (SyncJob       *job,
-           SpStore       *store,
-           GCancellable  *cancellable,
-           GError       **error)
+fetch_snapshot (SyncJob       *job,
+                SpStore       *store,
+                GCancellable  *cancellable,
+                GError       **error)
 {
   g_autofree char *path = g_strdup_printf ("/v1/snapshot?schema=%d", SP_SCHEMA_VERSION);
   g_autofree char *tmp = NULL;
@@ -968,70 +1005,57 @@ bootstrap (SyncJob       *job,
       return TRUE;
     }
   close (fd);
+  job->snapshot = g_steal_pointer (&tmp);
   started = g_get_monotonic_time ();
-  ok = download (stream, soup_message_headers_get_content_length (headers), tmp, cancellable, error);
+  ok = download (stream, soup_message_headers_get_content_length (headers), job->snapshot, cancellable, error);
   g_input_stream_close (stream, NULL, NULL);
   if (ok)
     {
       gint64 fetched = g_get_monotonic_time ();
 
       run_hook (job, SP_SYNC_STAGE_SNAPSHOT_FETCHED, 0);
-      ok = sp_sync_store_install_snapshot (store, tmp, &job->counts, &local_error);
-      if (ok)
-        {
-          job->counts.snapshot = TRUE;
-          g_debug ("Snapshot: %" G_GOFFSET_FORMAT " bytes fetched in %.3f s, installed in %.3f s",
-                   soup_message_headers_get_content_length (headers), (fetched - started) / 1e6,
-                   (g_get_monotonic_time () - fetched) / 1e6);
-        }
+      job->snapshot_state = sp_sync_store_prepare_snapshot (store, job->snapshot, &job->snapshot_rows, &local_error);
+      if (job->snapshot_state != NULL)
+        g_debug ("Snapshot: %" G_GOFFSET_FORMAT " bytes fetched in %.3f s, checked in %.3f s",
+                 soup_message_headers_get_content_length (headers), (fetched - started) / 1e6,
+                 (g_get_monotonic_time () - fetched) / 1e6);
       else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_message ("%s Pulling the changes instead.", local_error->message);
     }
-  g_unlink (tmp);
-  {
-    g_autofree char *journal = g_strconcat (tmp, "-journal", NULL);
-    g_unlink (journal);
-  }
+  if (job->snapshot_state == NULL)
+    discard_snapshot (job);
   return error == NULL || *error == NULL;
 }
 
-static void
-sync_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+/* The store of a sync's thread. */
+static SpStore *
+open_sync_store (SyncJob  *job,
+                 GError  **error)
 {
-  SyncJob *job = task_data;
-  g_autoptr(SpStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *now = NULL;
+  SpStore *store = sp_store_open (job->db_path, error);
 
-  store = sp_store_open (job->db_path, &error);
   if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+    return NULL;
   sp_sync_store_restore_actor (store);
   /* Pages come in the server's order, so a child row may arrive a page
    * before its parent; this connection only ever writes the server's rows,
    * which the server has already checked. */
   sqlite3_exec (sp_store_get_handle (store), "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+  return store;
+}
 
-  job->session = session_new ();
-  job->rand = g_rand_new ();
-  /* Told after every sync until one completes. */
-  job->counts.replaced = sp_sync_store_get_catalogue_replaced (store);
+/* Ends the sync: records how it went in the store, closes the store, and
+ * returns. */
+static void
+sync_end (GTask    *task,
+          SyncJob  *job,
+          SpStore  *store,
+          GError   *error)
+{
+  g_autofree char *now = NULL;
 
-  if (push (job, store, cancellable, &error))
-    {
-      run_hook (job, SP_SYNC_STAGE_PUSHED, job->counts.pushed);
-      if (!job->use_snapshots || !sp_sync_store_is_new_desk (store) ||
-          bootstrap (job, store, cancellable, &error))
-        pull (job, store, cancellable, &error);
-    }
   if (error == NULL && job->forbidden != NULL)
     error = g_steal_pointer (&job->forbidden);
 
@@ -1040,11 +1064,94 @@ sync_thread (GTask        *task,
     sp_sync_store_set_last_result (store, now, NULL, NULL);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     sp_sync_store_set_last_result (store, NULL, error->message, NULL);
+  discard_snapshot (job);
+  g_object_unref (store);
 
   if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+/* The first half: push, then, for a new desk, fetch the snapshot, or pull. */
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SyncJob *job = task_data;
+  SpStore *store;
+  GError *error = NULL;
+
+  store = open_sync_store (job, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->session = session_new ();
+  job->rand = g_rand_new ();
+  /* Told after every sync until one completes. */
+  job->counts.replaced = sp_sync_store_get_catalogue_replaced (store);
+
+  if (push (job, store, cancellable, &error))
+    {
+      run_hook (job, SP_SYNC_STAGE_PUSHED, job->counts.pushed);
+      if (job->use_snapshots && sp_sync_store_is_new_desk (store) &&
+          fetch_snapshot (job, store, cancellable, &error) && job->snapshot != NULL)
+        {
+          /* This connection closed first: the store must be alone to be
+           * replaced. The second half follows. */
+          g_object_unref (store);
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      if (error == NULL)
+        pull (job, store, cancellable, &error);
+    }
+  sync_end (task, job, store, error);
+}
+
+/* The second half, after the store's thread has dealt with the snapshot:
+ * copies it in if it could not be taken whole, then pulls what changed
+ * since it was made. */
+static void
+pull_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SyncJob *job = task_data;
+  SpStore *store;
+  GError *error = NULL;
+
+  store = open_sync_store (job, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (job->snapshot != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_autoptr(GError) local_error = NULL;
+      gint64 started = g_get_monotonic_time ();
+
+      if (sp_sync_store_install_snapshot (store, job->snapshot, job->snapshot_state, &local_error))
+        {
+          job->counts.snapshot = SP_SYNC_SNAPSHOT_COPIED;
+          job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+          g_debug ("Snapshot copied in %.3f s", (g_get_monotonic_time () - started) / 1e6);
+        }
+      else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
+        error = g_steal_pointer (&local_error);
+      else
+        g_message ("%s Pulling the changes instead.", local_error->message);
+      discard_snapshot (job);
+    }
+  if (error == NULL)
+    pull (job, store, cancellable, &error);
+  sync_end (task, job, store, error);
 }
 
 /* ---- Status -------------------------------------------------------------- */
@@ -1131,6 +1238,53 @@ holds_demo (SpStore  *store,
   return TRUE;
 }
 
+/* Between the halves of a new desk's first sync, on the store's thread:
+ * the snapshot becomes the store itself if the store is alone, and is
+ * left for the second half to copy in if not. */
+static void
+take_snapshot (SpSyncClient *self,
+               SyncJob      *job)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  if (sp_sync_store_take_snapshot (self->store, job->snapshot, job->snapshot_state, &error))
+    {
+      job->counts.snapshot = SP_SYNC_SNAPSHOT_TAKEN;
+      job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+      g_clear_pointer (&job->snapshot, g_free);
+      g_debug ("Snapshot taken as the store in %.3f s", (g_get_monotonic_time () - started) / 1e6);
+    }
+  else if (g_error_matches (error, SP_ERROR, SP_ERROR_LOCKED))
+    g_debug ("Snapshot to be copied in: %s", error->message);
+  else
+    {
+      g_message ("%s Pulling the changes instead.", error->message);
+      discard_snapshot (job);
+    }
+}
+
+static void sync_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data);
+
+static void
+run_half (GTask           *outer,
+          SyncJob         *job,
+          GTaskThreadFunc  half)
+{
+  g_autoptr(GTask) inner = NULL;
+
+  /* The worker thread may drop its last reference to the inner task after
+   * the caller has its answer: the inner task holds no reference to the
+   * client (and so to the store), so both can be finalized as soon as the
+   * caller lets go of them. */
+  inner = g_task_new (NULL, g_task_get_cancellable (outer), sync_done, outer);
+  g_task_set_source_tag (inner, half);
+  g_task_set_task_data (inner, sync_job_ref (job), (GDestroyNotify) sync_job_unref);
+  g_task_run_in_thread (inner, half);
+}
+
 static void
 sync_done (GObject      *source,
            GAsyncResult *result,
@@ -1143,9 +1297,17 @@ sync_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   SpSyncCounts *counts;
 
-  self->syncing = FALSE;
   g_task_propagate_boolean (inner, &error);
+  if (error == NULL && !job->second_half && job->snapshot != NULL)
+    {
+      job->second_half = TRUE;
+      if (!g_cancellable_is_cancelled (g_task_get_cancellable (outer)))
+        take_snapshot (self, job);
+      run_half (g_steal_pointer (&outer), job, pull_thread);
+      return;
+    }
 
+  self->syncing = FALSE;
   sp_sync_client_refresh (self);
   if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     set_state (self, SP_SYNC_STATE_IDLE);
@@ -1172,7 +1334,6 @@ sp_sync_client_sync_async (SpSyncClient        *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) outer = NULL;
-  g_autoptr(GTask) inner = NULL;
   g_autoptr(GError) error = NULL;
   SyncJob *job;
 
@@ -1201,7 +1362,7 @@ sp_sync_client_sync_async (SpSyncClient        *self,
       return;
     }
 
-  job = g_new0 (SyncJob, 1);
+  job = g_atomic_rc_box_new0 (SyncJob);
   job->db_path = g_strdup (sp_store_get_path (self->store));
   job->server_url = g_strdup (self->server_url);
   job->token = g_strdup (self->token);
@@ -1216,15 +1377,8 @@ sp_sync_client_sync_async (SpSyncClient        *self,
 
   self->syncing = TRUE;
   set_state (self, SP_SYNC_STATE_SYNCING);
-
-  /* The worker thread may drop its last reference to the inner task after
-   * the caller has its answer: the inner task holds no reference to the
-   * client (and so to the store), so both can be finalized as soon as the
-   * caller lets go of them. */
-  inner = g_task_new (NULL, cancellable, sync_done, g_steal_pointer (&outer));
-  g_task_set_source_tag (inner, sync_thread);
-  g_task_set_task_data (inner, job, (GDestroyNotify) sync_job_free);
-  g_task_run_in_thread (inner, sync_thread);
+  run_half (g_steal_pointer (&outer), job, sync_thread);
+  sync_job_unref (job);
 }
 
 /* @counts (may be NULL) says what the sync did, also when it failed part-way. */

@@ -575,7 +575,7 @@ main (int    argc,
       t0 = bench_now ();
       desk_sync (desk, &counts);
       seconds = bench_now () - t0;
-      g_assert_cmpuint (counts.snapshot, ==, 1);
+      g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_TAKEN);
       g_assert_cmpint (counts.pulled, ==, queued);
       printf ("# snapshot run %u%s: %u records, %.2f s\n", run, run == 0 ? " (made first)" : "", counts.pulled, seconds);
       fflush (stdout);
