@@ -1073,7 +1073,33 @@ sync_end (GTask    *task,
     g_task_return_boolean (task, TRUE);
 }
 
-/* The first half: push, then, for a new desk, fetch the snapshot, or pull. */
+/* In the second half, when the snapshot could not take the store's place:
+ * copied in instead. */
+static void
+copy_snapshot (SyncJob  *job,
+               SpStore  *store,
+               GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  if (sp_sync_store_install_snapshot (store, job->snapshot, job->snapshot_state, &local_error))
+    {
+      job->counts.snapshot = SP_SYNC_SNAPSHOT_COPIED;
+      job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+      g_debug ("Snapshot copied in %.3f s", (g_get_monotonic_time () - started) / 1e6);
+    }
+  else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_message ("%s Pulling the changes instead.", local_error->message);
+  discard_snapshot (job);
+}
+
+/* A sync in two halves: the first pushes, then either pulls or, for a new
+ * desk, fetches the snapshot and returns, so the store's own thread can
+ * make it the store (take_snapshot()); the second copies it in if that
+ * could not be done, then pulls what changed since it was made. */
 static void
 sync_thread (GTask        *task,
              gpointer      source_object,
@@ -1090,65 +1116,32 @@ sync_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  job->session = session_new ();
-  job->rand = g_rand_new ();
-  /* Told after every sync until one completes. */
-  job->counts.replaced = sp_sync_store_get_catalogue_replaced (store);
 
-  if (push (job, store, cancellable, &error))
+  if (!job->second_half)
     {
+      job->session = session_new ();
+      job->rand = g_rand_new ();
+      /* Told after every sync until one completes. */
+      job->counts.replaced = sp_sync_store_get_catalogue_replaced (store);
+      if (!push (job, store, cancellable, &error))
+        {
+          sync_end (task, job, store, error);
+          return;
+        }
       run_hook (job, SP_SYNC_STAGE_PUSHED, job->counts.pushed);
       if (job->use_snapshots && sp_sync_store_is_new_desk (store) &&
           fetch_snapshot (job, store, cancellable, &error) && job->snapshot != NULL)
         {
           /* This connection closed first: the store must be alone to be
-           * replaced. The second half follows. */
+           * replaced. */
           g_object_unref (store);
           g_task_return_boolean (task, TRUE);
           return;
         }
-      if (error == NULL)
-        pull (job, store, cancellable, &error);
     }
-  sync_end (task, job, store, error);
-}
+  else if (job->snapshot != NULL && !g_cancellable_is_cancelled (cancellable))
+    copy_snapshot (job, store, &error);
 
-/* The second half, after the store's thread has dealt with the snapshot:
- * copies it in if it could not be taken whole, then pulls what changed
- * since it was made. */
-static void
-pull_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SyncJob *job = task_data;
-  SpStore *store;
-  GError *error = NULL;
-
-  store = open_sync_store (job, &error);
-  if (store == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (job->snapshot != NULL && !g_cancellable_is_cancelled (cancellable))
-    {
-      g_autoptr(GError) local_error = NULL;
-      gint64 started = g_get_monotonic_time ();
-
-      if (sp_sync_store_install_snapshot (store, job->snapshot, job->snapshot_state, &local_error))
-        {
-          job->counts.snapshot = SP_SYNC_SNAPSHOT_COPIED;
-          job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
-          g_debug ("Snapshot copied in %.3f s", (g_get_monotonic_time () - started) / 1e6);
-        }
-      else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
-        error = g_steal_pointer (&local_error);
-      else
-        g_message ("%s Pulling the changes instead.", local_error->message);
-      discard_snapshot (job);
-    }
   if (error == NULL)
     pull (job, store, cancellable, &error);
   sync_end (task, job, store, error);
@@ -1269,9 +1262,8 @@ static void sync_done (GObject      *source,
                        gpointer      user_data);
 
 static void
-run_half (GTask           *outer,
-          SyncJob         *job,
-          GTaskThreadFunc  half)
+run_half (GTask   *outer,
+          SyncJob *job)
 {
   g_autoptr(GTask) inner = NULL;
 
@@ -1280,9 +1272,9 @@ run_half (GTask           *outer,
    * client (and so to the store), so both can be finalized as soon as the
    * caller lets go of them. */
   inner = g_task_new (NULL, g_task_get_cancellable (outer), sync_done, outer);
-  g_task_set_source_tag (inner, half);
+  g_task_set_source_tag (inner, sync_thread);
   g_task_set_task_data (inner, sync_job_ref (job), (GDestroyNotify) sync_job_unref);
-  g_task_run_in_thread (inner, half);
+  g_task_run_in_thread (inner, sync_thread);
 }
 
 static void
@@ -1303,7 +1295,7 @@ sync_done (GObject      *source,
       job->second_half = TRUE;
       if (!g_cancellable_is_cancelled (g_task_get_cancellable (outer)))
         take_snapshot (self, job);
-      run_half (g_steal_pointer (&outer), job, pull_thread);
+      run_half (g_steal_pointer (&outer), job);
       return;
     }
 
@@ -1377,7 +1369,7 @@ sp_sync_client_sync_async (SpSyncClient        *self,
 
   self->syncing = TRUE;
   set_state (self, SP_SYNC_STATE_SYNCING);
-  run_half (g_steal_pointer (&outer), job, sync_thread);
+  run_half (g_steal_pointer (&outer), job);
   sync_job_unref (job);
 }
 
