@@ -2862,6 +2862,19 @@ body_sync_new_desk (Fixture *f)
   g_assert_nonnull (strstr (log, "event=snapshot_made"));
   g_assert_nonnull (strstr (log, "path=/v1/snapshot status=200"));
   g_assert_cmpint (sp_store_outbox_count (sp_window_get_store (f->window)), ==, 0);
+  sync_wait_drawn (GTK_WIDGET (f->window));
+  sync_snapshot (GTK_WIDGET (f->window), "window-new-desk");
+
+  /* The window's store, opened again on the file it was given, saves as
+   * before, and the caseload shows it. */
+  {
+    g_autofree char *nhs = sp_test_nhs_number (20);
+    g_autoptr(SpPatient) patient = sp_test_patient_new ("After", "Okafor", nhs);
+
+    g_assert_true (sp_store_add_patient (sp_window_get_store (f->window), patient, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (sp_store_outbox_count (sp_window_get_store (f->window)), >, 0);
+  }
 
   g_object_unref (other_client);
   g_assert_finalize_object (other);

@@ -2556,6 +2556,7 @@ test_net_snapshot (Net           *net,
   g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_TAKEN);
   g_assert_cmpint (g_stat (net->a2->path, &file_after), ==, 0);
   g_assert_true (file_before.st_ino != file_after.st_ino);
+  g_assert_cmpint (file_after.st_mode & 07777, ==, file_before.st_mode & 07777);
   /* That program finds no database in the file replaced, rather than an
    * empty desk it could write in. */
   g_assert_cmpint (sqlite3_exec (opened, "SELECT count(*) FROM patient", NULL, NULL, NULL), ==, SQLITE_NOTADB);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -2218,6 +2219,7 @@ sp_sync_store_take_snapshot (SpStore     *store,
 {
   static const char blank_header[100] = { 0 };
   g_autofree char *mode = NULL;
+  struct stat st;
   g_autofree char *folder = NULL;
   sqlite3 *desk;
   gboolean ok;
@@ -2251,7 +2253,10 @@ sp_sync_store_take_snapshot (SpStore     *store,
       snapshot_unusable (error, _("something was saved on this desk meanwhile"));
       goto restore;
     }
+  /* The file keeps the store's permissions (the download is private). */
   replaced = open (sp_store_get_path (store), O_WRONLY | O_CLOEXEC);
+  if (replaced >= 0 && fstat (replaced, &st) == 0)
+    g_chmod (path, st.st_mode & 07777);
   if (replaced < 0 || g_rename (path, sp_store_get_path (store)) != 0)
     {
       int saved = errno;
