@@ -1133,14 +1133,20 @@ sync_thread (GTask        *task,
           fetch_snapshot (job, store, cancellable, &error) && job->snapshot != NULL)
         {
           /* This connection closed first: the store must be alone to be
-           * replaced. */
+           * replaced. The session goes on the thread that made it; the
+           * second half runs on another thread, with its own. */
           g_object_unref (store);
+          g_clear_object (&job->session);
           g_task_return_boolean (task, TRUE);
           return;
         }
     }
-  else if (job->snapshot != NULL && !g_cancellable_is_cancelled (cancellable))
-    copy_snapshot (job, store, &error);
+  else
+    {
+      job->session = session_new ();
+      if (job->snapshot != NULL && !g_cancellable_is_cancelled (cancellable))
+        copy_snapshot (job, store, &error);
+    }
 
   if (error == NULL)
     pull (job, store, cancellable, &error);
