@@ -2648,6 +2648,58 @@ test_net_snapshot_shared (Net           *net,
   desk_free (pages);
 }
 
+typedef struct
+{
+  Desk      *desk;
+  SpPatient *saved;
+} SaveMeanwhile;
+
+/* Saves a patient on the desk, through a connection of its own, once the
+ * snapshot is ready to take the store's place. */
+static void
+save_meanwhile (SpSyncStage  stage,
+                guint        n,
+                gpointer     user_data)
+{
+  SaveMeanwhile *meanwhile = user_data;
+  g_autoptr(SpStore) store = NULL;
+  g_autofree char *nhs = sp_test_nhs_number (77);
+
+  if (stage != SP_SYNC_STAGE_SNAPSHOT_READY)
+    return;
+  store = sp_test_open (meanwhile->desk->path);
+  sp_sync_store_restore_actor (store);
+  meanwhile->saved = sp_test_add_patient (store, "Meanwhile", "Okonkwo", nhs, "low");
+}
+
+/* A patient saved on the desk while its snapshot was on the way is never
+ * lost to it: the snapshot is not used, the desk pulls pages, and the
+ * patient goes up at the next sync. */
+static void
+test_net_snapshot_meanwhile (Net           *net,
+                             gconstpointer  data)
+{
+  SaveMeanwhile meanwhile = { net->a2, NULL };
+  SpSyncCounts counts;
+
+  add_patients (net->a1, 0, 6);
+  desk_sync (net->a1, NULL);
+  sp_sync_client_set_test_hook (net->a2->client, save_meanwhile, &meanwhile);
+  desk_sync (net->a2, &counts);
+  sp_sync_client_set_test_hook (net->a2->client, NULL, NULL);
+  g_assert_nonnull (meanwhile.saved);
+  g_assert_cmpuint (counts.snapshot, ==, SP_SYNC_SNAPSHOT_NONE);
+  g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 7);
+  g_assert_true (has_row (net->a2, "patient", meanwhile.saved->record.id));
+  g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
+
+  desk_sync (net->a2, &counts);
+  g_assert_cmpuint (counts.pushed, >=, 1);
+  desk_sync (net->a1, NULL);
+  g_assert_true (has_row (net->a1, "patient", meanwhile.saved->record.id));
+  sp_patient_free (meanwhile.saved);
+}
+
 /* A desk that holds records of its own never starts from a snapshot: they
  * stay, go up, and the rest comes down as pages. */
 static void
@@ -2812,6 +2864,7 @@ main (int    argc,
   NET ("/sync/net/cli-catalogue-replaced", test_net_cli_catalogue_replaced);
   NET ("/sync/net/snapshot", test_net_snapshot);
   NET ("/sync/net/snapshot-shared", test_net_snapshot_shared);
+  NET ("/sync/net/snapshot-meanwhile", test_net_snapshot_meanwhile);
   NET ("/sync/net/snapshot-not-new", test_net_snapshot_not_new);
   NET ("/sync/net/snapshot-damaged", test_net_snapshot_damaged);
   NET ("/sync/net/snapshot-killed", test_net_snapshot_killed);

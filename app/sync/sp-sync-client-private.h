@@ -14,6 +14,8 @@ typedef enum
   SP_SYNC_STAGE_PUSHED,       /* the push is over, the pull is next */
   SP_SYNC_STAGE_PAGE_DONE,    /* a page and its cursor were committed; n = pages so far */
   SP_SYNC_STAGE_SNAPSHOT_FETCHED, /* a snapshot is downloaded whole, not yet installed */
+  SP_SYNC_STAGE_SNAPSHOT_READY,   /* it is checked and given the desk's state; the worker's
+                                   * connection is closed, the store's thread takes it next */
 } SpSyncStage;
 
 /* Called in the sync's worker thread, so a test can kill the server or

@@ -1137,6 +1137,7 @@ sync_thread (GTask        *task,
            * second half runs on another thread, with its own. */
           g_object_unref (store);
           g_clear_object (&job->session);
+          run_hook (job, SP_SYNC_STAGE_SNAPSHOT_READY, 0);
           g_task_return_boolean (task, TRUE);
           return;
         }
