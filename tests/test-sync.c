@@ -2509,6 +2509,24 @@ snapshot_files (Net        *net,
   return n;
 }
 
+/* @desk holds, column for column, what a new desk of the same account
+ * pulling every page holds. */
+static void
+assert_same_as_pages (Net  *net,
+                      Desk *desk)
+{
+  g_autofree char *by_pages = NULL;
+  g_autofree char *mine = NULL;
+  Desk *pages = desk_open (net, desk->name, "pages.db");
+
+  sp_sync_client_set_use_snapshots (pages->client, FALSE);
+  desk_sync (pages, NULL);
+  by_pages = dump_rows (pages);
+  mine = dump_rows (desk);
+  g_assert_cmpstr (mine, ==, by_pages);
+  desk_free (pages);
+}
+
 static void
 add_patients (Desk  *desk,
               guint  first,
@@ -2622,10 +2640,7 @@ test_net_snapshot_shared (Net           *net,
                           gconstpointer  data)
 {
   g_autoptr(SpStore) other = NULL;
-  g_autofree char *by_snapshot = NULL;
-  g_autofree char *by_pages = NULL;
   SpSyncCounts counts;
-  Desk *pages;
 
   add_patients (net->a1, 0, 7);
   desk_sync (net->a1, NULL);
@@ -2638,14 +2653,7 @@ test_net_snapshot_shared (Net           *net,
   g_assert_cmpint (sp_test_count_rows (net->a2->store, "patient"), ==, 7);
   g_assert_cmpint (sp_test_count_rows (other, "patient"), ==, 7);
   g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
-
-  pages = desk_open (net, "lw.a2", "pages.db");
-  sp_sync_client_set_use_snapshots (pages->client, FALSE);
-  desk_sync (pages, NULL);
-  by_pages = dump_rows (pages);
-  by_snapshot = dump_rows (net->a2);
-  g_assert_cmpstr (by_snapshot, ==, by_pages);
-  desk_free (pages);
+  assert_same_as_pages (net, net->a2);
 }
 
 typedef struct
@@ -2753,11 +2761,8 @@ static void
 test_net_snapshot_damaged (Net           *net,
                            gconstpointer  data)
 {
-  g_autofree char *by_pages = NULL;
-  g_autofree char *after = NULL;
   g_autofree char *check = NULL;
   SpSyncCounts counts;
-  Desk *pages;
 
   add_patients (net->a1, 0, 30);
   desk_sync (net->a1, NULL);
@@ -2769,14 +2774,7 @@ test_net_snapshot_damaged (Net           *net,
   g_assert_cmpuint (snapshot_files (net, "lw.a2.db"), ==, 0);
   check = sp_test_query_text (net->a2->store, "PRAGMA quick_check", NULL);
   g_assert_cmpstr (check, ==, "ok");
-
-  pages = desk_open (net, "lw.a2", "pages.db");
-  sp_sync_client_set_use_snapshots (pages->client, FALSE);
-  desk_sync (pages, NULL);
-  by_pages = dump_rows (pages);
-  after = dump_rows (net->a2);
-  g_assert_cmpstr (after, ==, by_pages);
-  desk_free (pages);
+  assert_same_as_pages (net, net->a2);
 }
 
 /* The server dies once the snapshot is in: the sync says so, the desk
