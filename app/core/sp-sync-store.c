@@ -2306,11 +2306,9 @@ sp_sync_store_install_snapshot (SpStore     *store,
                                 const char  *state,
                                 GError     **error)
 {
-  g_autofree char *mode = NULL;
   sqlite3 *desk;
   sqlite3 *snap = NULL;
   sqlite3_backup *backup = NULL;
-  gboolean journal_changed = FALSE;
   gboolean ok = FALSE;
   int rc;
 
@@ -2325,14 +2323,11 @@ sp_sync_store_install_snapshot (SpStore     *store,
       goto out;
     }
 
-  /* With no other connection open, the copy is written once, straight
-   * into the file; in write-ahead mode it goes through the log first, and
-   * no sync is needed until the log is copied into the file below: a copy
-   * lost to a power cut before then leaves the desk as new as it was. */
-  mode = db_text (desk, "PRAGMA journal_mode = DELETE");
-  journal_changed = g_strcmp0 (mode, "delete") == 0;
-  if (!journal_changed)
-    sqlite3_exec (desk, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  /* Another connection has the store open, so it stays in write-ahead
+   * mode and the copy goes through the log; no sync is needed until the
+   * log is copied into the file below: a copy lost to a power cut before
+   * then leaves the desk as new as it was. */
+  sqlite3_exec (desk, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 
   backup = sqlite3_backup_init (desk, "main", snap, "main");
   if (backup == NULL)
@@ -2364,15 +2359,11 @@ sp_sync_store_install_snapshot (SpStore     *store,
     }
   /* The whole store passed through the log: into the file now, synced,
    * and the log emptied (at size L it would keep a gigabyte). */
-  if (!journal_changed)
-    sqlite3_exec (desk, "PRAGMA wal_checkpoint (TRUNCATE)", NULL, NULL, NULL);
+  sqlite3_exec (desk, "PRAGMA wal_checkpoint (TRUNCATE)", NULL, NULL, NULL);
   ok = TRUE;
 
 out:
-  if (journal_changed)
-    sqlite3_exec (desk, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-  else
-    sqlite3_exec (desk, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  sqlite3_exec (desk, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
   sqlite3_close (snap);
   return ok;
 }

@@ -1073,6 +1073,15 @@ sync_end (GTask    *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* The snapshot's records are the desk's now: counted as pulled. */
+static void
+snapshot_in (SyncJob        *job,
+             SpSyncSnapshot  how)
+{
+  job->counts.snapshot = how;
+  job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+}
+
 /* In the second half, when the snapshot could not take the store's place:
  * copied in instead. */
 static void
@@ -1085,8 +1094,7 @@ copy_snapshot (SyncJob  *job,
 
   if (sp_sync_store_install_snapshot (store, job->snapshot, job->snapshot_state, &local_error))
     {
-      job->counts.snapshot = SP_SYNC_SNAPSHOT_COPIED;
-      job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+      snapshot_in (job, SP_SYNC_SNAPSHOT_COPIED);
       g_debug ("Snapshot copied in %.3f s", (g_get_monotonic_time () - started) / 1e6);
     }
   else if (g_error_matches (local_error, SP_ERROR, SP_ERROR_DISK_FULL))
@@ -1250,8 +1258,7 @@ take_snapshot (SpSyncClient *self,
 
   if (sp_sync_store_take_snapshot (self->store, job->snapshot, job->snapshot_state, &error))
     {
-      job->counts.snapshot = SP_SYNC_SNAPSHOT_TAKEN;
-      job->counts.pulled += (guint) MIN (job->snapshot_rows, G_MAXUINT);
+      snapshot_in (job, SP_SYNC_SNAPSHOT_TAKEN);
       g_clear_pointer (&job->snapshot, g_free);
       g_debug ("Snapshot taken as the store in %.3f s", (g_get_monotonic_time () - started) / 1e6);
     }
